@@ -1,0 +1,240 @@
+"""Frozen value types shared by every stage: articles -> mentions -> events/claims -> checks.
+
+Each type validates itself on construction (like geopy's ``Point``), so a bad value fails
+where it is made, not three stages later.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from geo.errors import GeoValueError
+
+EventKind = Literal[
+    "movement", "withdrawal", "occupation", "checkpoint", "position", "exchange", "attack"
+]
+EVENT_KINDS: tuple[str, ...] = (
+    "movement",
+    "withdrawal",
+    "occupation",
+    "checkpoint",
+    "position",
+    "exchange",
+    "attack",
+)
+Status = Literal["reported", "claimed", "denied", "planned", "hypothetical"]
+STATUSES: tuple[str, ...] = ("reported", "claimed", "denied", "planned", "hypothetical")
+DatePrecision = Literal["day", "week", "month", "unknown"]
+DATE_PRECISIONS: tuple[str, ...] = ("day", "week", "month", "unknown")
+Verdict = Literal["consistent", "inconsistent", "unverifiable"]
+VERDICTS: tuple[str, ...] = ("consistent", "inconsistent", "unverifiable")
+MentionType = Literal["toponym", "demonym"]
+
+#: Place kinds a gazetteer row may carry.
+PLACE_KINDS: tuple[str, ...] = (
+    "country",
+    "region",
+    "admin1",
+    "city",
+    "town",
+    "village",
+    "base",
+    "port",
+    "airfield",
+    "tunnel",
+    "gorge",
+    "pass",
+    "road",
+    "river",
+    "dam",
+    "pipeline",
+    "site",
+)
+#: Kinds that are areas: an event there has geo_precision 3.
+AREA_KINDS: frozenset[str] = frozenset({"country", "region", "admin1"})
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise GeoValueError(message)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One report as read: its text (front matter removed) and metadata."""
+
+    doc: str
+    text: str
+    source: str | None = None
+    published: date | None = None
+    title: str | None = None
+    url: str | None = None
+    path: str | None = None
+
+    def __post_init__(self) -> None:
+        _require(bool(self.doc), "an article needs a non-empty document id")
+        _require(isinstance(self.text, str), f"article {self.doc!r}: text must be a string")
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A gazetteer entry. ``lat``/``lon`` are WGS84 degrees; only geodesy.py orders them."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    kind: str
+    country: str
+    admin1: str = ""
+    population: int = 0
+    geonameid: int | None = None
+    source: str = ""
+    aliases: tuple[str, ...] = ()
+    curated: bool = False
+
+    def __post_init__(self) -> None:
+        _require(bool(self.id), "a place needs a non-empty id")
+        _require(bool(self.name), f"place {self.id!r}: name is empty")
+        _require(
+            math.isfinite(self.lat) and -90.0 <= self.lat <= 90.0,
+            f"place {self.id!r}: latitude {self.lat} is outside -90..90",
+        )
+        _require(
+            math.isfinite(self.lon) and -180.0 <= self.lon <= 180.0,
+            f"place {self.id!r}: longitude {self.lon} is outside -180..180",
+        )
+        _require(self.population >= 0, f"place {self.id!r}: population is negative")
+
+    @property
+    def is_area(self) -> bool:
+        """True for countries and regions (an event there is imprecise)."""
+        return self.kind in AREA_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A runner-up reading of a mention, kept so a reader can see what was rejected."""
+
+    place: Place
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A place name (or a demonym such as "Russian") found in one document."""
+
+    doc: str
+    text: str
+    start: int
+    end: int
+    place: Place | None
+    score: float = 0.0
+    reason: str = ""
+    type: MentionType = "toponym"
+    alternatives: tuple[Candidate, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require(0 <= self.start <= self.end, f"mention {self.text!r}: bad span {self.start}..{self.end}")
+        _require(self.type in ("toponym", "demonym"), f"mention {self.text!r}: bad type {self.type!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Who did what where and when, with the sentence it came from.
+
+    ``places`` are in path order (origin, via..., destination). An event may have no
+    place when the report locates it only by a distance ("checkpoints 35 km from the
+    capital"); features.py then places it from the matching claim, marked estimated.
+    """
+
+    kind: str
+    actor: str | None
+    places: tuple[Place, ...]
+    doc: str
+    quote: str
+    char_start: int
+    char_end: int
+    rule: str
+    confidence: float
+    status: str = "reported"
+    date: date | None = None
+    date_precision: str = "unknown"
+    geo_precision: int = 1
+    source: str | None = None
+    direction: str | None = None
+    place_texts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require(self.kind in EVENT_KINDS, f"event kind {self.kind!r} is not one of {EVENT_KINDS}")
+        _require(self.status in STATUSES, f"event status {self.status!r} is not one of {STATUSES}")
+        _require(
+            self.date_precision in DATE_PRECISIONS,
+            f"date precision {self.date_precision!r} is not one of {DATE_PRECISIONS}",
+        )
+        _require(self.geo_precision in (1, 2, 3), f"geo_precision {self.geo_precision} is not 1, 2 or 3")
+        _require(0.0 <= self.confidence <= 1.0, f"confidence {self.confidence} is outside 0..1")
+        _require(0 <= self.char_start <= self.char_end, f"bad event span {self.char_start}..{self.char_end}")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A distance (and maybe direction) a report asserts between a subject and a reference.
+
+    ``subject`` is None when the clause is about something unnamed ("checkpoints about
+    35 km from the capital"); the claim can then still estimate a location.
+    """
+
+    doc: str
+    quote: str
+    char_start: int
+    char_end: int
+    claimed_km: float
+    claimed_text: str
+    subject: Place | None
+    reference: Place | None
+    subject_text: str = ""
+    reference_text: str = ""
+    source: str | None = None
+    date: date | None = None
+    bearing_deg: float | None = None
+    direction_text: str = ""
+    vague: bool = False
+    units_disagree: bool = False
+    qualifier: str = ""
+
+    def __post_init__(self) -> None:
+        _require(
+            math.isfinite(self.claimed_km) and self.claimed_km >= 0,
+            f"claimed distance {self.claimed_km} is not a non-negative number",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """The verdict on one claim, or a conflict between two sources (``kind='conflict'``)."""
+
+    claim: Claim
+    verdict: str
+    computed_km: float | None = None
+    difference_km: float | None = None
+    computed_bearing_deg: float | None = None
+    bearing_ok: bool | None = None
+    kind: Literal["distance", "conflict"] = "distance"
+    other: Claim | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        _require(self.verdict in VERDICTS, f"verdict {self.verdict!r} is not one of {VERDICTS}")
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """How many articles were read, processed and skipped (with reasons)."""
+
+    read: int = 0
+    processed: int = 0
+    skipped: tuple[tuple[str, str], ...] = field(default_factory=tuple)

@@ -1,0 +1,123 @@
+"""Run the stages in order; the one entry point the CLI and the notebook call.
+
+articles -> mentions -> events + claims -> checks -> feature frames -> (render/export)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from geo.models import Article, Check, Claim, Event, Mention, Place, RunSummary
+from geo.settings import Settings
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geo.gazetteer import Gazetteer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Result:
+    """Everything one run produced, stage by stage."""
+
+    settings: Settings
+    reference: Place
+    articles: list[Article] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    summary: RunSummary = field(default_factory=RunSummary)
+    _frames: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def events_frame(self) -> gpd.GeoDataFrame:
+        """Merged event features (DESIGN.md contract), one row per feature."""
+        if "events" not in self._frames:
+            from geo.features import events_to_frame
+
+            self._frames["events"] = events_to_frame(
+                self.events, self.reference, claims=self.claims
+            )
+        return self._frames["events"]
+
+    @property
+    def places_frame(self) -> gpd.GeoDataFrame:
+        """One point per resolved toponym mention."""
+        if "places" not in self._frames:
+            from geo.features import mentions_to_frame
+
+            self._frames["places"] = mentions_to_frame(self.mentions, self.reference)
+        return self._frames["places"]
+
+    @property
+    def estimates_frame(self) -> gpd.GeoDataFrame:
+        """Estimated locations of unnamed things (rings/arcs from distance claims)."""
+        if "estimates" not in self._frames:
+            from geo.features import estimates_to_frame
+
+            self._frames["estimates"] = estimates_to_frame(self.events, self.claims)
+        return self._frames["estimates"]
+
+
+def load_gazetteer(settings: Settings) -> Gazetteer:
+    from geo.gazetteer import Gazetteer
+
+    return Gazetteer.load(settings.gazetteer_path, world=settings.world)
+
+
+def analyse_articles(
+    articles: Iterable[Article],
+    gazetteer: Gazetteer,
+    settings: Settings | None = None,
+    summary: RunSummary | None = None,
+) -> Result:
+    """Run toponyms, events and claims over articles already read."""
+    from geo.claims import check_claims, extract_claims
+    from geo.events import extract_events
+    from geo.toponyms import Toponymizer
+
+    settings = settings or Settings()
+    reference = gazetteer.resolve(settings.reference)
+    result = Result(settings=settings, reference=reference)
+    toponymizer = Toponymizer(gazetteer)
+    for article in articles:
+        mentions = toponymizer.mentions(article)
+        result.articles.append(article)
+        result.mentions.extend(mentions)
+        result.events.extend(extract_events(article, mentions))
+        result.claims.extend(extract_claims(article, mentions, gazetteer))
+    result.checks = check_claims(result.claims, settings.tolerance)
+    result.summary = summary or RunSummary(read=len(result.articles), processed=len(result.articles))
+    log.info(
+        "pipeline: %d articles, %d mentions, %d events, %d claims",
+        len(result.articles),
+        len(result.mentions),
+        len(result.events),
+        len(result.claims),
+    )
+    return result
+
+
+def run(
+    paths: Sequence[str | Path] | None = None,
+    settings: Settings | None = None,
+    published: date | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> Result:
+    """Read ``paths`` (default: the bundled sample corpus) and run every stage."""
+    from geo.articles import read_articles, sample_corpus_path
+
+    settings = settings or Settings()
+    gazetteer = gazetteer or load_gazetteer(settings)
+    gazetteer.resolve(settings.reference)  # fail fast on an unknown --reference
+    inputs = list(paths) if paths else [sample_corpus_path()]
+    batch = read_articles(inputs, published=published)
+    return analyse_articles(batch.articles, gazetteer, settings, summary=batch.summary)
