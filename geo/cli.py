@@ -1,0 +1,321 @@
+"""Command line: ``geo map | places | check | gazetteer``.
+
+``parse_args(argv)`` is pure and testable; ``main(argv)`` runs a verb, catches
+:class:`GeoError` only, prints one line and returns its exit code. Heavy imports happen
+inside the verbs so that ``geo --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from geo import __version__
+from geo.errors import GeoError, GeoValueError, OutputError
+from geo.settings import DEFAULT_REFERENCE, Settings, Tolerance
+
+if TYPE_CHECKING:
+    from geo.pipeline import Result
+
+log = logging.getLogger("geo")
+
+FORMATS = ("geojson", "gpkg", "csv", "parquet")
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    chosen = tuple(f.strip().lower() for f in value.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or value!r}; choose from {', '.join(FORMATS)}"
+        )
+    return chosen
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
+
+
+def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders (.txt .md .html .jsonl); default: the bundled sample corpus",
+    )
+    parser.add_argument(
+        "--published",
+        type=_date,
+        metavar="DATE",
+        help="publication date (YYYY-MM-DD) for reports that state none",
+    )
+    parser.add_argument(
+        "--reference",
+        default=DEFAULT_REFERENCE,
+        metavar="PLACE",
+        help=f"place distances are measured from (default: {DEFAULT_REFERENCE})",
+    )
+    parser.add_argument(
+        "--gazetteer", metavar="CSV", help="curated gazetteer (default: gazetteer.csv)"
+    )
+    parser.add_argument(
+        "--no-world", action="store_true", help="use the curated gazetteer only (no GeoNames world)"
+    )
+    parser.add_argument(
+        "--tolerance-km",
+        type=float,
+        default=Tolerance().absolute_km,
+        metavar="KM",
+        help="absolute tolerance of a distance check (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--tolerance-pct",
+        type=float,
+        default=Tolerance().relative * 100,
+        metavar="PCT",
+        help="relative tolerance of a distance check, percent of the computed distance "
+        "(default: %(default)s)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="geo",
+        description="Turn news reports about a war into a checked map of where the forces are.",
+    )
+    parser.add_argument("--version", action="version", version=f"geo {__version__}")
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="count", default=0, help="say more (-vv: debug)")
+    noise.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    map_parser = verbs.add_parser("map", help="map reports: map.html, GeoJSON, checks.csv")
+    _add_corpus_options(map_parser)
+    map_parser.add_argument(
+        "-o", "--output", default="output", metavar="DIR", help="output folder (default: output/)"
+    )
+    map_parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="a self-contained map: scripts inlined, country outlines instead of tiles",
+    )
+    map_parser.add_argument(
+        "--format",
+        type=_formats,
+        default=("geojson",),
+        metavar="LIST",
+        help=f"data formats, comma-separated from {','.join(FORMATS)} (default: geojson)",
+    )
+    map_parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="processes")
+
+    places = verbs.add_parser("places", help="list the place names found and how each resolved")
+    _add_corpus_options(places)
+    places.add_argument("--text", help="analyse this text instead of files")
+    places.add_argument(
+        "--format",
+        choices=("table", "jsonl"),
+        default="table",
+        dest="output_format",
+        help="table for people, jsonl for programs (default: table)",
+    )
+
+    check = verbs.add_parser("check", help="check every distance the reports claim")
+    _add_corpus_options(check)
+    check.add_argument("--text", help="check this text instead of files")
+    check.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour verdicts"
+    )
+
+    gazetteer = verbs.add_parser("gazetteer", help="look up or validate the gazetteer")
+    gazetteer_verbs = gazetteer.add_subparsers(
+        dest="gazetteer_verb", metavar="ACTION", required=True
+    )
+    lookup = gazetteer_verbs.add_parser("lookup", help="every place a name can mean")
+    lookup.add_argument("name")
+    lookup.add_argument("--gazetteer", metavar="CSV")
+    lookup.add_argument("--no-world", action="store_true")
+    validate = gazetteer_verbs.add_parser("validate", help="check a gazetteer CSV row by row")
+    validate.add_argument("csv", nargs="?")
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``argv`` (default: ``sys.argv[1:]``); exits 2 with a usage line on bad options."""
+    return build_parser().parse_args(list(argv) if argv is not None else None)
+
+
+def _settings(args: argparse.Namespace, **extra: object) -> Settings:
+    tolerance = Tolerance(absolute_km=args.tolerance_km, relative=args.tolerance_pct / 100.0)
+    return Settings(
+        reference=args.reference,
+        gazetteer_path=args.gazetteer,
+        world=not args.no_world,
+        tolerance=tolerance,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _run_corpus(args: argparse.Namespace, settings: Settings) -> Result:
+    from geo import pipeline
+
+    text = getattr(args, "text", None)
+    if text is not None:
+        from geo.models import Article
+
+        gazetteer = pipeline.load_gazetteer(settings)
+        article = Article(doc="text", text=text, published=args.published)
+        return pipeline.analyse_articles([article], gazetteer, settings)
+    return pipeline.run(args.paths, settings=settings, published=args.published)
+
+
+def _print_summary(result: Result, out: Path | None = None) -> None:
+    summary = result.summary
+    line = (
+        f"{summary.read} read, {summary.processed} processed, {len(summary.skipped)} skipped; "
+        f"{len(result.mentions)} place mentions, {len(result.events)} events, "
+        f"{len(result.claims)} distance claims"
+    )
+    print(line if out is None else f"{line}; wrote {out}/")
+    for _where, reason in summary.skipped:
+        print(f"  skipped: {reason}", file=sys.stderr)
+
+
+def ensure_writable(folder: Path) -> None:
+    """Create ``folder`` if needed and prove it is writable, before any work is done."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise OutputError(
+            f"{folder}: cannot write output here ({exc.strerror}); choose another folder with -o"
+        ) from exc
+
+
+def run_record(result: Result) -> dict[str, object]:
+    """The run summary written to run.json: every input accounted for."""
+    summary = result.summary
+    return {
+        "read": summary.read,
+        "processed": summary.processed,
+        "skipped": [{"input": where, "reason": reason} for where, reason in summary.skipped],
+        "mentions": len(result.mentions),
+        "events": len(result.events),
+        "features": len(result.events_frame),
+        "claims": len(result.claims),
+        "reference": result.reference.name,
+    }
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from geo.export import atomic_write_text, save_map, write_outputs
+    from geo.render import build_map
+
+    settings = _settings(args, offline=args.offline, jobs=args.jobs, formats=args.format)
+    out = Path(args.output)
+    ensure_writable(out)
+    result = _run_corpus(args, settings)
+    written = write_outputs(result, out, formats=settings.formats)
+    save_map(build_map(result, offline=settings.offline), out / "map.html")
+    atomic_write_text(out / "run.json", json.dumps(run_record(result), indent=2) + "\n")
+    log.info("wrote %s", ", ".join(p.name for p in written))
+    _print_summary(result, out)
+    return 0
+
+
+def cmd_places(args: argparse.Namespace) -> int:
+    from geo.toponyms import format_mentions
+
+    result = _run_corpus(args, _settings(args))
+    if args.output_format == "jsonl":
+        frame = result.places_frame
+        for record in frame.drop(columns="geometry").to_dict(orient="records"):
+            print(json.dumps(record, ensure_ascii=False, default=str))
+        return 0
+    print(format_mentions(result.mentions))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from geo.checktable import format_checks
+
+    result = _run_corpus(args, _settings(args))
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    print(format_checks(result.checks, color=color))
+    return 0
+
+
+def cmd_gazetteer(args: argparse.Namespace) -> int:
+    from geo.gazetteer import Gazetteer, default_gazetteer_path, read_curated
+
+    if args.gazetteer_verb == "validate":
+        path = Path(args.csv) if args.csv else default_gazetteer_path()
+        places = read_curated(path)
+        print(f"{path}: {len(places)} rows, all valid")
+        return 0
+    gazetteer = Gazetteer.load(args.gazetteer, world=not args.no_world)
+    candidates = gazetteer.lookup(args.name)
+    if not candidates:
+        raise GeoValueError(f"{args.name!r} is not in the gazetteer")
+    for place in candidates:
+        origin = "curated" if place.curated else "world"
+        print(
+            f"{place.id}\t{place.name}\t{place.lat:.5f}\t{place.lon:.5f}\t{place.kind}\t"
+            f"{place.country}\t{place.population}\t{origin}\t{place.source}"
+        )
+    return 0
+
+
+VERBS = {"map": cmd_map, "places": cmd_places, "check": cmd_check, "gazetteer": cmd_gazetteer}
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    level = (
+        logging.ERROR
+        if args.quiet
+        else (
+            logging.WARNING
+            if args.verbose == 0
+            else logging.INFO
+            if args.verbose == 1
+            else logging.DEBUG
+        )
+    )
+    logging.basicConfig(level=level, format="geo: %(levelname)s: %(message)s", stream=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``geo``; returns the exit code (0 ok, 1+ a :class:`GeoError`, 2 usage)."""
+    args = parse_args(argv)
+    _configure_logging(args)
+    try:
+        return VERBS[args.verb](args)
+    except GeoError as exc:
+        print(f"geo: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("geo: interrupted; no partial output was left behind", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
