@@ -225,13 +225,14 @@ def run_record(result: Result) -> dict[str, object]:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from geo.export import atomic_write_text, save_map, write_outputs
-    from geo.render import build_map
-
     settings = _settings(args, offline=args.offline, jobs=args.jobs, formats=args.format)
     out = Path(args.output)
     ensure_writable(out)
     result = _run_corpus(args, settings)
+
+    from geo.export import atomic_write_text, save_map, write_outputs
+    from geo.render import build_map
+
     written = write_outputs(result, out, formats=settings.formats)
     save_map(build_map(result, offline=settings.offline), out / "map.html")
     atomic_write_text(out / "run.json", json.dumps(run_record(result), indent=2) + "\n")

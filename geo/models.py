@@ -138,8 +138,12 @@ class Mention:
     alternatives: tuple[Candidate, ...] = ()
 
     def __post_init__(self) -> None:
-        _require(0 <= self.start <= self.end, f"mention {self.text!r}: bad span {self.start}..{self.end}")
-        _require(self.type in ("toponym", "demonym"), f"mention {self.text!r}: bad type {self.type!r}")
+        _require(
+            0 <= self.start <= self.end, f"mention {self.text!r}: bad span {self.start}..{self.end}"
+        )
+        _require(
+            self.type in ("toponym", "demonym"), f"mention {self.text!r}: bad type {self.type!r}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +179,14 @@ class Event:
             self.date_precision in DATE_PRECISIONS,
             f"date precision {self.date_precision!r} is not one of {DATE_PRECISIONS}",
         )
-        _require(self.geo_precision in (1, 2, 3), f"geo_precision {self.geo_precision} is not 1, 2 or 3")
+        _require(
+            self.geo_precision in (1, 2, 3), f"geo_precision {self.geo_precision} is not 1, 2 or 3"
+        )
         _require(0.0 <= self.confidence <= 1.0, f"confidence {self.confidence} is outside 0..1")
-        _require(0 <= self.char_start <= self.char_end, f"bad event span {self.char_start}..{self.char_end}")
+        _require(
+            0 <= self.char_start <= self.char_end,
+            f"bad event span {self.char_start}..{self.char_end}",
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,7 +95,9 @@ def analyse_articles(
         result.events.extend(extract_events(article, mentions))
         result.claims.extend(extract_claims(article, mentions, gazetteer))
     result.checks = check_claims(result.claims, settings.tolerance)
-    result.summary = summary or RunSummary(read=len(result.articles), processed=len(result.articles))
+    result.summary = summary or RunSummary(
+        read=len(result.articles), processed=len(result.articles)
+    )
     log.info(
         "pipeline: %d articles, %d mentions, %d events, %d claims",
         len(result.articles),

@@ -1,0 +1,140 @@
+"""The command line: argument parsing and one-line errors with the right exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from geo.cli import main, parse_args
+
+
+def test_parse_map_defaults() -> None:
+    args = parse_args(["map"])
+    assert args.verb == "map"
+    assert args.paths == []
+    assert args.output == "output"
+    assert args.reference == "Tbilisi"
+    assert args.format == ("geojson",)
+    assert args.offline is False
+
+
+def test_parse_map_options() -> None:
+    args = parse_args(
+        [
+            "map",
+            "a.txt",
+            "dir",
+            "-o",
+            "out",
+            "--published",
+            "2008-08-19",
+            "--reference",
+            "Gori",
+            "--offline",
+            "--format",
+            "geojson,gpkg,csv",
+            "--jobs",
+            "2",
+        ]
+    )
+    assert args.paths == ["a.txt", "dir"]
+    assert args.published == date(2008, 8, 19)
+    assert args.format == ("geojson", "gpkg", "csv")
+    assert args.jobs == 2
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["map", "--published", "19/08/2008"],
+        ["map", "--format", "shapefile"],
+        ["map", "--jobs", "0"],
+        ["places", "--format", "xml"],
+        ["nonsense"],
+    ],
+)
+def test_bad_options_exit_2_with_usage(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(argv)
+    assert exit_info.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_missing_path_is_one_line_and_exit_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["map", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "out"), "--no-world"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 3
+    assert len(err) == 1
+    assert "missing.txt" in err[0] and "no such file" in err[0]
+    assert not (tmp_path / "out" / "events.geojson").exists()
+
+
+def test_bad_gazetteer_row_names_file_line_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "g.csv"
+    bad.write_text(
+        "id,name,aliases,lat,lon,kind,country,admin1,population,geonameid,source\n"
+        "x-a,Alpha,,41.0,44.0,town,GE,,0,,test row\n"
+        "x-b,Beta,,130.0,44.0,town,GE,,0,,test row\n",
+        encoding="utf-8",
+    )
+    code = main(["gazetteer", "validate", str(bad)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 4
+    assert len(err) == 1
+    assert "g.csv:3" in err[0] and "'lat'" in err[0] and "130" in err[0]
+
+
+def test_gazetteer_validate_accepts_the_curated_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gazetteer", "validate"]) == 0
+    assert "all valid" in capsys.readouterr().out
+
+
+def test_gazetteer_lookup_lists_curated_first(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gazetteer", "lookup", "Tskhinval", "--no-world"]) == 0
+    first = capsys.readouterr().out.splitlines()[0].split("\t")
+    assert first[1] == "Tskhinvali"
+    assert first[7] == "curated"
+
+
+def test_unknown_reference_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "r.txt"
+    report.write_text("Troops left Gori.", encoding="utf-8")
+    code = main(
+        [
+            "map",
+            str(report),
+            "--reference",
+            "Atlantis Major",
+            "--no-world",
+            "-o",
+            str(tmp_path / "out"),
+        ]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 4
+    assert len(err) == 1 and "Atlantis Major" in err[0]
+
+
+def test_unwritable_output_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code = main(["map", "--no-world", "-o", str(blocker / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 5
+    assert len(err) == 1 and "cannot write output" in err[0]
+
+
+def test_help_runs_as_a_console_script() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "geo.cli", "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert "map" in done.stdout and "places" in done.stdout
