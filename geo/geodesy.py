@@ -8,6 +8,7 @@ take sequences are vectorised through pyproj.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 from pyproj import Geod
@@ -44,9 +45,52 @@ COMPASS: dict[str, float] = {
 }
 
 
+#: COMPASS keyed without hyphens or spaces ("northeast", "northnortheast").
+_COMPASS_FOLDED: dict[str, float] = {k.replace("-", ""): v for k, v in COMPASS.items()}
+_ABBREVIATIONS: dict[str, str] = {
+    "n": "north",
+    "nne": "north-northeast",
+    "ne": "northeast",
+    "ene": "east-northeast",
+    "e": "east",
+    "ese": "east-southeast",
+    "se": "southeast",
+    "sse": "south-southeast",
+    "s": "south",
+    "ssw": "south-southwest",
+    "sw": "southwest",
+    "wsw": "west-southwest",
+    "w": "west",
+    "wnw": "west-northwest",
+    "nw": "northwest",
+    "nnw": "north-northwest",
+}
+
+
 def _check(lat: float, lon: float) -> None:
     if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
         raise GeoValueError(f"coordinate lat={lat}, lon={lon} is outside WGS84 ranges")
+
+
+def _check_arrays(lats: np.ndarray, lons: np.ndarray) -> None:
+    if lats.shape != lons.shape:
+        raise GeoValueError(f"{lats.size} latitudes but {lons.size} longitudes; pass one of each")
+    bad = ~((np.abs(lats) <= 90.0) & (np.abs(lons) <= 180.0))
+    if bad.any():
+        index = int(np.argmax(bad))
+        raise GeoValueError(
+            f"coordinate {index} (lat={lats[index]}, lon={lons[index]}) is outside WGS84 ranges"
+        )
+
+
+def compass_bearing(word: str) -> float | None:
+    """Bearing of a compass word ("north-east", "North East", "NE", "northeastern"), or None."""
+    key = word.strip().lower().replace("-", "").replace(" ", "")
+    if key.endswith("ern"):
+        key = key[:-3]
+    if key in _ABBREVIATIONS:
+        key = _ABBREVIATIONS[key].replace("-", "")
+    return _COMPASS_FOLDED.get(key)
 
 
 def distance_km(a: Place, b: Place) -> float:
@@ -70,6 +114,8 @@ def distances_from(
     lon_array = np.asarray(lons, dtype=float)
     if lat_array.size == 0:
         return np.zeros(0)
+    _check(lat0, lon0)
+    _check_arrays(lat_array, lon_array)
     _, _, metres = WGS84.inv(
         np.full_like(lon_array, lon0), np.full_like(lat_array, lat0), lon_array, lat_array
     )
@@ -82,6 +128,27 @@ def bearing_deg(a: Place, b: Place) -> float:
     _check(b.lat, b.lon)
     azimuth, _, _ = WGS84.inv(a.lon, a.lat, b.lon, b.lat)
     return float(azimuth) % 360.0
+
+
+def bearings_from(
+    lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np.ndarray, lat0: float, lon0: float
+) -> np.ndarray:
+    """Vectorised initial bearings (degrees in [0, 360)) from one origin to many points."""
+    lat_array = np.asarray(lats, dtype=float)
+    lon_array = np.asarray(lons, dtype=float)
+    if lat_array.size == 0:
+        return np.zeros(0)
+    _check(lat0, lon0)
+    _check_arrays(lat_array, lon_array)
+    azimuths, _, _ = WGS84.inv(
+        np.full_like(lon_array, lon0), np.full_like(lat_array, lat0), lon_array, lat_array
+    )
+    return np.asarray(azimuths) % 360.0
+
+
+def place_distances_km(places: Sequence[Place], origin: Place) -> np.ndarray:
+    """Vectorised geodesic distances (km) from ``origin`` to each place."""
+    return distances_from([p.lat for p in places], [p.lon for p in places], origin.lat, origin.lon)
 
 
 def angle_between(bearing1: float, bearing2: float) -> float:
@@ -114,16 +181,26 @@ def path_line(places: Sequence[Place]) -> LineString:
     return LineString([(p.lon, p.lat) for p in places])
 
 
+def _unwrap(lons: np.ndarray, lon0: float) -> np.ndarray:
+    """Longitudes made continuous around ``lon0`` so a shape across the antimeridian stays whole.
+
+    Vertices may then lie just beyond +/-180 degrees; web maps draw them in place.
+    """
+    return lon0 + (np.asarray(lons) - lon0 + 180.0) % 360.0 - 180.0
+
+
 def ring(lat: float, lon: float, km: float, segments: int = 128) -> Polygon:
     """Geodesic circle of radius ``km`` around (lat, lon), counter-clockwise (RFC 7946)."""
     if km <= 0:
         raise GeoValueError(f"a ring needs a positive radius, not {km}")
     _check(lat, lon)
     bearings = np.linspace(0.0, 360.0, segments, endpoint=False)
+    if segments < 3:
+        raise GeoValueError(f"a ring needs at least 3 segments, not {segments}")
     lons, lats, _ = WGS84.fwd(
         np.full(segments, lon), np.full(segments, lat), bearings, np.full(segments, km * 1000.0)
     )
-    return orient(Polygon(zip(lons, lats, strict=True)), sign=1.0)
+    return orient(Polygon(zip(_unwrap(lons, lon), lats, strict=True)), sign=1.0)
 
 
 def arc(
@@ -133,26 +210,51 @@ def arc(
     if km <= 0:
         raise GeoValueError(f"an arc needs a positive radius, not {km}")
     _check(lat, lon)
+    if not 0 < half_width <= 180:
+        raise GeoValueError(f"an arc's half width must be in (0, 180] degrees, not {half_width}")
+    segments = max(segments, 2)
     bearings = np.linspace(bearing - half_width, bearing + half_width, segments)
     lons, lats, _ = WGS84.fwd(
         np.full(segments, lon), np.full(segments, lat), bearings, np.full(segments, km * 1000.0)
     )
-    return LineString(zip(lons, lats, strict=True))
+    return LineString(zip(_unwrap(lons, lon), lats, strict=True))
 
 
-def closest_approach_km(line_places: Sequence[Place], lat0: float, lon0: float) -> float:
-    """Smallest geodesic distance (km) from (lat0, lon0) to a path, densified along it."""
+def path_distances_km(line_places: Sequence[Place], origin: Place) -> tuple[float, float]:
+    """For a path of places: (distance of its end point, its closest approach) from ``origin``."""
     if not line_places:
-        raise GeoValueError("closest approach needs at least one place")
+        raise GeoValueError("a path needs at least one place")
+    end = distance_km(origin, line_places[-1])
+    return end, min(end, closest_approach_km(line_places, origin.lat, origin.lon))
+
+
+def _densify(line_places: Sequence[Place], step_km: float) -> tuple[list[float], list[float]]:
     lats: list[float] = []
     lons: list[float] = []
-    for a, b in zip(line_places, line_places[1:], strict=False):
-        steps = WGS84.npts(a.lon, a.lat, b.lon, b.lat, 32)
+    for a, b in pairwise(line_places):
         lats.append(a.lat)
         lons.append(a.lon)
-        for step_lon, step_lat in steps:
+        length_km = distance_km(a, b)
+        inner = min(int(length_km / step_km), 4096)
+        for step_lon, step_lat in WGS84.npts(a.lon, a.lat, b.lon, b.lat, inner) if inner else ():
             lats.append(step_lat)
             lons.append(step_lon)
     lats.append(line_places[-1].lat)
     lons.append(line_places[-1].lon)
+    return lats, lons
+
+
+def closest_approach_km(
+    line_places: Sequence[Place], lat0: float, lon0: float, step_km: float = 0.5
+) -> float:
+    """Smallest geodesic distance (km) from (lat0, lon0) to a path of places.
+
+    Each leg is densified along its geodesic every ``step_km``, so the error is at most
+    about half a step.
+    """
+    if not line_places:
+        raise GeoValueError("closest approach needs at least one place")
+    if step_km <= 0:
+        raise GeoValueError(f"the densifying step must be positive, not {step_km}")
+    lats, lons = _densify(line_places, step_km)
     return float(distances_from(lats, lons, lat0, lon0).min())

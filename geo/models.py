@@ -214,6 +214,8 @@ class Claim:
     vague: bool = False
     units_disagree: bool = False
     qualifier: str = ""
+    #: For an unnamed subject the clause puts "near"/"outside" a named place: that place.
+    near: Place | None = None
 
     def __post_init__(self) -> None:
         _require(
