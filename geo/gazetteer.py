@@ -7,6 +7,7 @@ lookups list curated candidates first. Names are compared folded (see :func:`geo
 from __future__ import annotations
 
 import csv
+import hashlib
 import logging
 import math
 from collections import defaultdict
@@ -16,8 +17,8 @@ from pathlib import Path
 
 from geo.errors import GazetteerError, UnknownPlaceError
 from geo.models import PLACE_KINDS, Place
-from geo.names import fold
-from geo.world import WorldRows, load_world
+from geo.names import fold, match_key
+from geo.world import DATA_DIR, WorldRows, abbreviation_key, load_world, spellings
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,9 @@ def read_curated(path: Path) -> list[Place]:
                 seen[place.id] = line
                 places.append(place)
         except UnicodeDecodeError as exc:
-            raise GazetteerError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
+            raise GazetteerError(
+                f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8"
+            ) from exc
         except csv.Error as exc:
             raise GazetteerError(f"{path}: malformed CSV: {exc}") from exc
     if not places:
@@ -139,11 +142,15 @@ class Gazetteer:
         self._curated_names: dict[str, list[Place]] = defaultdict(list)
         for place in curated:
             for alias in (place.name, *place.aliases):
-                key = fold(alias)
+                key = abbreviation_key(alias) or fold(alias)
                 if key and place not in self._curated_names[key]:
                     self._curated_names[key].append(place)
         self._hidden_geonameids = {p.geonameid for p in curated if p.geonameid}
+        self._hidden_ids = self._curated_twins()
         self._world_cache: dict[int, Place] = {}
+        self._lookup_cache: dict[str, tuple[Place, ...]] = {}
+        self._demonym_targets = _read_demonyms()
+        self._demonym_cache: dict[str, Place | None] = {}
 
     # -- loading -------------------------------------------------------------------------
     @classmethod
@@ -183,7 +190,31 @@ class Gazetteer:
 
     def _world_visible(self, index: int) -> bool:
         assert self._world is not None
-        return self._world.geonameids[index] not in self._hidden_geonameids
+        return (
+            self._world.geonameids[index] not in self._hidden_geonameids
+            and self._world.ids[index] not in self._hidden_ids
+        )
+
+    def _curated_twins(self) -> frozenset[str]:
+        """World rows a curated row stands for without a GeoNames id: the country row of a
+        curated country, and a world region of the same country named like a curated one."""
+        world = self._world
+        if world is None:
+            return frozenset()
+        hidden: set[str] = set()
+        for place in self.curated:
+            if place.kind == "country":
+                hidden.add(f"country:{place.country}")
+            if place.kind not in ("admin1", "region"):
+                continue
+            for alias in (place.name, *place.aliases):
+                for index in world.names.get(fold(alias), ()):
+                    if world.countries[index] == place.country and world.kinds[index] in (
+                        "admin1",
+                        "region",
+                    ):
+                        hidden.add(world.ids[index])
+        return frozenset(hidden)
 
     # -- queries -------------------------------------------------------------------------
     @property
@@ -192,15 +223,33 @@ class Gazetteer:
 
     def lookup(self, name: str) -> list[Place]:
         """Every place called ``name``: curated first, then world places by population."""
-        key = fold(name)
+        return list(self.lookup_folded(abbreviation_key(name) or fold(name)))
+
+    def lookup_folded(self, key: str, limit: int | None = None) -> tuple[Place, ...]:
+        """:meth:`lookup` for a name already folded with :func:`geo.names.fold` (cached).
+
+        With ``limit``, only the ``limit`` most populous world places are returned (plus
+        every country and region row): a fast path for the toponym resolver.
+        """
+        cache_key = key if limit is None else f"{key}\x00{limit}"
+        cached = self._lookup_cache.get(cache_key)
+        if cached is not None:
+            return cached
         found = list(self._curated_names.get(key, ()))
-        if self._world is not None:
-            world = [
-                self._world_place(i) for i in self._world.names.get(key, ()) if self._world_visible(i)
-            ]
-            world.sort(key=lambda p: -p.population)
-            found.extend(world)
-        return found
+        world = self._world
+        if world is not None:
+            indices = [i for i in world.names.get(key, ()) if self._world_visible(i)]
+            populations = world.populations
+            indices.sort(key=lambda i: -populations[i])
+            if limit is not None and len(indices) > limit:
+                ids = world.ids
+                indices = indices[:limit] + [
+                    i for i in indices[limit:] if not ids[i].startswith("gn:")
+                ]
+            found.extend(self._world_place(i) for i in indices)
+        result = tuple(found)
+        self._lookup_cache[cache_key] = result
+        return result
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and bool(self.lookup(name))
@@ -258,12 +307,89 @@ class Gazetteer:
                         return place
         return world_capital
 
-    def demonym_country(self, word: str) -> Place | None:
-        """The country a demonym names ("Russian" -> Russia), from the world data."""
+    def capital_ids(self) -> frozenset[str]:
+        """Ids of every country's capital city (curated rows replace their world twins)."""
         if self._world is None:
+            return frozenset()
+        ids = set()
+        for code in self._world.capitals:
+            capital = self.capital_of(code)
+            if capital is not None:
+                ids.add(capital.id)
+        return frozenset(ids)
+
+    def demonym_country(self, word: str) -> Place | None:
+        """The country (or region) a demonym names: "Russian"/"Russians" -> Russia,
+        "Abkhaz" -> Abkhazia. ``data/demonyms.csv`` first, then the world data."""
+        key = fold(word)
+        if key in self._demonym_cache:
+            return self._demonym_cache[key]
+        place = self._demonym_place(key)
+        if place is None and key.endswith("s"):
+            place = self._demonym_place(key[:-1])
+        self._demonym_cache[key] = place
+        return place
+
+    def _demonym_place(self, key: str) -> Place | None:
+        target = self._demonym_targets.get(key)
+        if target is None and self._world is not None:
+            place_id = self._world.demonyms.get(key)
+            target = place_id.split(":", 1)[1] if place_id else None
+        if target is None:
             return None
-        place_id = self._world.demonyms.get(fold(word))
-        return self.country(place_id.split(":", 1)[1]) if place_id else None
+        if len(target) == 2 and target.isupper():
+            return self.country(target)
+        return _preferred_area(self.lookup_folded(fold(target)))
+
+    def demonym_words(self) -> list[str]:
+        """Every demonym this gazetteer knows, folded, with plurals ("georgian", "georgians")."""
+        words = set(self._demonym_targets)
+        if self._world is not None:
+            words.update(self._world.demonyms)
+        return sorted({form for word in words for form in _with_plural(word)})
+
+    def match_names(self) -> Iterator[tuple[str, str]]:
+        """``(match form, folded name)`` for every spelling the toponym matcher should find.
+
+        The match form is :func:`geo.names.match_key` of a spelling; a folded name can have
+        several ("cote divoire" is written "Côte d'Ivoire").
+        """
+        for place in self.curated:
+            for alias in (place.name, *place.aliases):
+                key = abbreviation_key(alias) or fold(alias)
+                forms = spellings(alias)
+                if not key.endswith("."):
+                    forms.add(match_key(key))
+                for form in forms:
+                    if form and key:
+                        yield form, key
+        if self._world is not None:
+            variants = self._world.variants
+            for key in self._world.names:
+                if not key.endswith("."):
+                    yield match_key(key), key
+                for form in variants.get(key, ()):
+                    yield form, key
+
+    def is_code(self, key: str) -> bool:
+        """True when a folded name is written as a capitalised code (US, UK, NSW, EU)."""
+        if self._world is not None and key in self._world.codes:
+            return True
+        return any(
+            alias.replace(".", "").isupper() and (abbreviation_key(alias) or fold(alias)) == key
+            for place in self._curated_names.get(key, ())
+            for alias in (place.name, *place.aliases)
+        )
+
+    def content_key(self) -> str:
+        """A digest of every name this gazetteer can match (keys caches built from it)."""
+        digest = hashlib.sha1(usedforsecurity=False)
+        for place in self.curated:
+            digest.update("|".join((place.id, place.name, *place.aliases)).encode())
+        for word, target in sorted(self._demonym_targets.items()):
+            digest.update(f"{word}={target}".encode())
+        digest.update((self._world.key if self._world is not None else "no-world").encode())
+        return digest.hexdigest()[:16]
 
     def iter_names(self) -> Iterator[tuple[str, bool]]:
         """Every folded name once, with whether a curated place carries it."""
@@ -276,3 +402,34 @@ class Gazetteer:
 
     def __len__(self) -> int:
         return len(self.curated) + (len(self._world) if self._world is not None else 0)
+
+
+def _with_plural(word: str) -> tuple[str, ...]:
+    """A folded demonym and its plural noun: "georgian" -> "georgians"; "chinese" has none."""
+    if word.endswith(("sh", "ch", "ese", "ss", "s", "x", "z")):
+        return (word,)
+    return (word, word + "s")
+
+
+def _preferred_area(candidates: tuple[Place, ...]) -> Place | None:
+    """The reading of a demonym's target name: curated first, then areas before towns."""
+    if not candidates:
+        return None
+    rank = {"country": 0, "region": 1, "admin1": 2}
+    return min(candidates, key=lambda p: (not p.curated, rank.get(p.kind, 3), -p.population))
+
+
+def _read_demonyms() -> dict[str, str]:
+    """``data/demonyms.csv``: folded demonym -> ISO country code or place name."""
+    path = DATA_DIR / "demonyms.csv"
+    targets: dict[str, str] = {}
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            for line, row in enumerate(csv.DictReader(handle), start=2):
+                word, target = (row.get("word") or "").strip(), (row.get("target") or "").strip()
+                if not word or not target:
+                    raise GazetteerError(f"{path}:{line}: field 'word' or 'target' is empty")
+                targets[fold(word)] = target
+    except OSError as exc:
+        raise GazetteerError(f"{path}: cannot read the demonym list: {exc.strerror}") from exc
+    return targets

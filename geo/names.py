@@ -1,16 +1,46 @@
-"""Name folding: the one rule that makes "Ts'khinvali", "TSKHINVALI" and "Tskhinváli" equal."""
+"""Name folding: the one rule that makes "Ts'khinvali", "TSKHINVALI" and "Tskhinváli" equal.
+
+Two forms live here:
+
+- :func:`fold` is the lookup key of a name (gazetteer dictionaries are keyed by it);
+- :func:`match_form` is a *length-preserving* form of running text used by the toponym
+  matcher: every character maps to exactly one character (lower case, accents dropped,
+  punctuation to a space), so an offset in the match form is the same offset in the text.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _APOSTROPHES = "'’‘`ʼʹ´"
 _DASHES = "-‐‑‒–—"
 _STRIP = str.maketrans({c: None for c in _APOSTROPHES} | {c: " " for c in _DASHES + "."})
 _SPACES = re.compile(r"\s+")
 
+#: Letters that do not decompose into an ASCII base letter plus a mark.
+_SPECIAL_LETTERS = {
+    "ß": "s",
+    "ø": "o",
+    "Ø": "o",
+    "ł": "l",
+    "Ł": "l",
+    "đ": "d",
+    "Đ": "d",
+    "æ": "a",
+    "Æ": "a",
+    "œ": "o",
+    "Œ": "o",
+    "ı": "i",
+    "þ": "t",
+    "Þ": "t",
+    "ð": "d",
+    "Ð": "d",
+}
 
+
+@lru_cache(maxsize=262_144)
 def fold(name: str) -> str:
     """Lower-case, strip diacritics and apostrophes, turn dashes and dots into spaces."""
     decomposed = unicodedata.normalize("NFKD", name)
@@ -22,3 +52,54 @@ def is_latin(name: str) -> bool:
     """True when every letter of ``name`` folds to a-z (names English reports can use)."""
     folded = fold(name)
     return bool(folded) and all(c.isascii() for c in folded) and any(c.isalpha() for c in folded)
+
+
+def _match_char(char: str) -> str:
+    if char in _SPECIAL_LETTERS:
+        return _SPECIAL_LETTERS[char]
+    if char.isascii():
+        return char.lower() if char.isalnum() else " "
+    base = unicodedata.normalize("NFKD", char)[0]
+    if base.isascii() and base.isalnum():
+        return base.lower()
+    if char.isalnum():
+        lowered = char.lower()
+        return lowered if len(lowered) == 1 else char
+    return " "
+
+
+def _match_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in [*range(0x0000, 0x0250), *range(0x1E00, 0x1F00), *range(0x2000, 0x2070)]:
+        char = chr(code)
+        mapped = _match_char(char)
+        if mapped != char:
+            table[code] = mapped
+    for char in _APOSTROPHES + _DASHES + "«»„“”":
+        table[ord(char)] = " "
+    return table
+
+
+_MATCH_TABLE = _match_table()
+_ASCII_TABLE = {code: _MATCH_TABLE.get(code, chr(code)) for code in range(128)}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=4096)
+def _match_non_ascii(char: str) -> str:
+    mapped = _MATCH_TABLE.get(ord(char))
+    if mapped is None:
+        mapped = _match_char(char)
+    return mapped if len(mapped) == 1 else " "
+
+
+def match_form(text: str) -> str:
+    """Lower-case, accent-free, punctuation-as-space copy of ``text``, of the same length."""
+    if not text.isascii():
+        text = _NON_ASCII.sub(lambda m: _match_non_ascii(m.group(0)), text)
+    return text.translate(_ASCII_TABLE)
+
+
+def match_key(name: str) -> str:
+    """The match form of a name with runs of spaces collapsed (how names are indexed)."""
+    return _SPACES.sub(" ", match_form(name)).strip()

