@@ -295,8 +295,8 @@ class Gazetteer:
         return None
 
     def capital_of(self, code: str) -> Place | None:
-        """The capital city of a country: a curated row of kind ``city`` flagged in its
-        source as the capital, else the world capital."""
+        """The capital city of a country from the world data, replaced by its curated twin
+        where the curated file has one; None without the world extension."""
         code = code.upper()
         world_capital: Place | None = None
         if self._world is not None and code in self._world.capitals:
