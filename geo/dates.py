@@ -1,0 +1,418 @@
+"""Find date expressions in report text and resolve them against the publication date.
+
+Conventions (each resolution carries a ``precision`` of ``day``, ``week``, ``month`` or
+``unknown``):
+
+- a weekday name is the latest such day on or before the publication date ("Tuesday" in a
+  Tuesday paper is that Tuesday); "next Friday" is the first one after it;
+- "at the weekend" is the latest weekend on or before the publication date, "until/by the
+  weekend" the coming one; a weekend is a two-day span, so its precision is ``week``;
+- "last week" / "this week" start on the Monday of that week (precision ``week``); "this
+  month" / "earlier this month" / "last month" start on the 1st (precision ``month``);
+- "earlier" on its own is the news-day convention of wire copy: earlier on the day of
+  publication (precision ``day``);
+- "two days later", "the next day", "the day before" count from the *anchor*: the latest
+  day-precise date the document mentioned before, else the publication date;
+- absolute dates ("7 August", "Aug. 7-8", "19 August 2008") are parsed with dateparser; a
+  date with no year takes the year that puts it closest to the publication date; a range
+  gives its first day, with precision ``day`` for one day, ``week`` up to seven days;
+- with no publication date, anything relative (and any date with no year) stays unknown.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+log = logging.getLogger(__name__)
+
+_Day = date  # the field ResolvedDate.date shadows the type name
+
+WEEKDAYS: tuple[str, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+_MONTH_NAMES = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december"
+)
+_MONTH_ABBR = r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+_MONTH = rf"(?:{_MONTH_NAMES}|(?:{_MONTH_ABBR})\.?)"
+_ORD = r"(?:st|nd|rd|th)?"
+_DAY = rf"(?:[12]\d|3[01]|0?[1-9]){_ORD}"
+_RANGE_SEP = r"\s*(?:-|–|—|to|and)\s*"
+_YEAR = r"(?:1[89]|20)\d\d"
+_NUMBER_WORDS: dict[str, int] = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a couple of": 2,
+    "a few": 3,
+}
+_NUM = (
+    r"(?:\d{1,2}|a couple of|a few|an|a|one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|eleven|twelve)"
+)
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_PART = r"(?:\s+(?:morning|afternoon|evening|night))?"
+
+#: (name, pattern) in priority order: longer, more specific forms first.
+_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("iso", r"\b\d{4}-\d{2}-\d{2}\b"),
+    ("day_range", rf"\b{_DAY}{_RANGE_SEP}{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?\b"),
+    ("month_range", rf"\b{_MONTH}\s+{_DAY}{_RANGE_SEP}{_DAY}\b(?:,?\s+{_YEAR})?"),
+    ("day_month", rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?(?![\w])"),
+    ("month_day", rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR})?"),
+    ("month_year", rf"\b(?:{_MONTH_NAMES}|(?:{_MONTH_ABBR})\.?)\s+{_YEAR}\b"),
+    ("in_month", rf"\b(?:in|early|late|mid-?|since|until|during|by)\s+(?:{_MONTH_NAMES})\b"),
+    ("rel_span", r"\b(?:earlier|later|early|late)\s+(?:this|last|next)\s+(?:week|month)\b"),
+    ("span", r"\b(?:this|last|next|previous|past)\s+(?:week|month)\b"),
+    ("weekend", r"\b(?:at|over|during|until|by|this|last|next|on)\s+(?:the\s+)?weekend\b"),
+    (
+        "offset_ago",
+        rf"\b(?:about\s+|some\s+|nearly\s+|almost\s+)?{_NUM}\s+(?:days?|weeks?)\s+ago\b",
+    ),
+    ("offset_rel", rf"\b{_NUM}\s+(?:days?|weeks?)\s+(?:later|after|afterwards|earlier|before)\b"),
+    (
+        "next_day",
+        r"\b(?:the\s+)?(?:next|following|previous|preceding)\s+(?:day|morning|evening|night)\b"
+        r"|\bthe\s+day\s+(?:before|after)\b(?!\s+(?:yesterday|tomorrow))",
+    ),
+    ("weekday", rf"\b(?:(?:last|next|this|on|early|late)\s+)?{_WEEKDAY}{_PART}\b"),
+    (
+        "deictic",
+        r"\b(?:the\s+day\s+before\s+yesterday|yesterday|today|tonight|tomorrow|overnight"
+        r"|this\s+(?:morning|afternoon|evening))\b",
+    ),
+    ("earlier", r"\bearlier(?:\s+today|\s+in\s+the\s+day|\s+on)?\b(?!\s+(?:than|this|that|in\b))"),
+)
+_COMPILED = tuple((name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedDate:
+    """A resolved date: its first day, last day and precision (``unknown``: no date)."""
+
+    date: _Day | None
+    precision: str = "unknown"
+    end: _Day | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.date is not None
+
+
+UNKNOWN = ResolvedDate(None, "unknown", None)
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date expression found in a text, with its span and resolution."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    resolved: ResolvedDate
+
+    @property
+    def anaphoric(self) -> bool:
+        """True for "two days later"-style expressions that count from the anchor."""
+        return self.kind in ("offset_rel", "next_day")
+
+
+# -- small calendar helpers --------------------------------------------------------------
+def latest_weekday(day_index: int, on_or_before: date) -> date:
+    """The latest date with weekday ``day_index`` (Monday 0) on or before a date."""
+    return on_or_before - timedelta(days=(on_or_before.weekday() - day_index) % 7)
+
+
+def next_weekday(day_index: int, after: date) -> date:
+    """The first date with weekday ``day_index`` strictly after a date."""
+    return after + timedelta(days=(day_index - after.weekday() - 1) % 7 + 1)
+
+
+def _span(start: date, end: date) -> ResolvedDate:
+    days = (end - start).days
+    precision = "day" if days <= 0 else "week" if days <= 6 else "month"
+    return ResolvedDate(start, precision, max(start, end))
+
+
+def _month_start(day: date, months_back: int = 0) -> date:
+    month = day.month - months_back
+    year = day.year
+    while month < 1:
+        month += 12
+        year -= 1
+    return date(year, month, 1)
+
+
+def _month_end(first: date) -> date:
+    following = _month_start(first.replace(day=28) + timedelta(days=4))
+    return following - timedelta(days=1)
+
+
+def _number(text: str) -> int | None:
+    text = text.lower().strip()
+    if text.isdigit():
+        return int(text)
+    return _NUMBER_WORDS.get(text)
+
+
+def _closest_year(month: int, day: int, published: date) -> date | None:
+    best: date | None = None
+    for year in (published.year - 1, published.year, published.year + 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if best is None or abs((candidate - published).days) < abs((best - published).days):
+            best = candidate
+    return best
+
+
+@lru_cache(maxsize=4096)
+def _parse_absolute(text: str) -> tuple[int, int, int | None] | None:
+    """(month, day, year or None) of "7 August", "Aug. 7th", "19 August 2008" via dateparser."""
+    import dateparser
+
+    cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text, flags=re.IGNORECASE)
+    cleaned = re.sub(r"\bof\b", " ", cleaned, flags=re.IGNORECASE)
+    cleaned = re.sub(r"(?i)\bsept\b", "sep", cleaned)
+    has_year = re.search(_YEAR, cleaned) is not None
+    parsed = dateparser.parse(
+        cleaned,
+        languages=["en"],
+        settings={
+            "REQUIRE_PARTS": ["day", "month"],
+            "RELATIVE_BASE": datetime(2000, 1, 1),
+            "PREFER_DAY_OF_MONTH": "first",
+        },
+    )
+    if parsed is None:
+        return None
+    return parsed.month, parsed.day, parsed.year if has_year else None
+
+
+def _absolute(text: str, published: date | None) -> date | None:
+    parts = _parse_absolute(text)
+    if parts is None:
+        return None
+    month, day, year = parts
+    if year is not None:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
+    return _closest_year(month, day, published) if published else None
+
+
+def _month_number(word: str) -> int | None:
+    key = word.lower().rstrip(".")[:3]
+    names = [m[:3] for m in _MONTH_NAMES.split("|")]
+    return names.index(key) + 1 if key in names else None
+
+
+# -- resolvers by pattern ------------------------------------------------------------------
+def _resolve_range(text: str, published: date | None) -> ResolvedDate:
+    year = re.search(_YEAR, text)
+    month = re.search(_MONTH, text, re.IGNORECASE)
+    days = re.findall(
+        r"(?<![\d])(\d{1,2})(?:st|nd|rd|th)?(?![\d])", text[: year.start()] if year else text
+    )
+    if not month or len(days) < 2:
+        return UNKNOWN
+    suffix = f" {year.group(0)}" if year else ""
+    first = _absolute(f"{days[0]} {month.group(0)}{suffix}", published)
+    last = _absolute(f"{days[1]} {month.group(0)}{suffix}", published)
+    if first is None or last is None or last < first:
+        return UNKNOWN
+    return _span(first, last)
+
+
+def _resolve_month(text: str, published: date | None) -> ResolvedDate:
+    word = re.search(_MONTH, text, re.IGNORECASE)
+    month = _month_number(word.group(0)) if word else None
+    if month is None:
+        return UNKNOWN
+    year = re.search(_YEAR, text)
+    if year:
+        first = date(int(year.group(0)), month, 1)
+    elif published:
+        nearest = _closest_year(month, 15, published)
+        if nearest is None:
+            return UNKNOWN
+        first = nearest.replace(day=1)
+    else:
+        return UNKNOWN
+    return ResolvedDate(first, "month", _month_end(first))
+
+
+def _resolve_span(text: str, published: date) -> ResolvedDate:
+    lowered = text.lower()
+    unit = "week" if "week" in lowered else "month"
+    back = 1 if re.search(r"\b(last|previous|past)\b", lowered) else -1 if "next" in lowered else 0
+    if unit == "week":
+        monday = published - timedelta(days=published.weekday()) - timedelta(weeks=back)
+        return ResolvedDate(monday, "week", monday + timedelta(days=6))
+    first = _month_start(published, back)
+    return ResolvedDate(first, "month", _month_end(first))
+
+
+def _resolve_weekend(text: str, published: date) -> ResolvedDate:
+    lowered = text.lower()
+    upcoming = re.search(r"\b(until|by|next)\b", lowered) is not None or (
+        lowered.startswith("this") and published.weekday() < 5
+    )
+    if upcoming:
+        saturday = next_weekday(5, published - timedelta(days=1))
+    else:
+        saturday = latest_weekday(5, published)
+    return ResolvedDate(saturday, "week", saturday + timedelta(days=1))
+
+
+def _resolve_weekday(text: str, published: date) -> ResolvedDate:
+    lowered = text.lower()
+    name = next(w for w in WEEKDAYS if w in lowered)
+    index = WEEKDAYS.index(name)
+    if lowered.startswith("next"):
+        upcoming = next_weekday(index, published)
+        return ResolvedDate(upcoming, "day", upcoming)
+    day = latest_weekday(index, published)
+    if lowered.startswith("last") and day == published:
+        day -= timedelta(days=7)
+    return ResolvedDate(day, "day", day)
+
+
+def _resolve_offset(text: str, base: date, sign: int) -> ResolvedDate:
+    match = re.search(rf"\b{_NUM}\b", text, re.IGNORECASE)
+    count = _number(match.group(0)) if match else None
+    if count is None:
+        return UNKNOWN
+    weeks = "week" in text.lower()
+    day = base + sign * timedelta(days=count * (7 if weeks else 1))
+    return ResolvedDate(day, "week" if weeks else "day", day)
+
+
+def _resolve_deictic(text: str, published: date) -> ResolvedDate:
+    lowered = text.lower()
+    if "day before yesterday" in lowered:
+        day = published - timedelta(days=2)
+    elif "yesterday" in lowered:
+        day = published - timedelta(days=1)
+    elif "tomorrow" in lowered:
+        day = published + timedelta(days=1)
+    else:
+        day = published
+    return ResolvedDate(day, "day", day)
+
+
+def _resolve(kind: str, text: str, published: date | None, anchor: date | None) -> ResolvedDate:
+    lowered = text.lower()
+    if kind == "iso":
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            return UNKNOWN
+        return ResolvedDate(day, "day", day)
+    if kind in ("day_range", "month_range"):
+        return _resolve_range(text, published)
+    if kind in ("day_month", "month_day"):
+        day_value = _absolute(text, published)
+        return ResolvedDate(day_value, "day", day_value) if day_value else UNKNOWN
+    if kind in ("month_year", "in_month"):
+        return _resolve_month(text, published)
+    if kind in ("offset_rel", "next_day"):
+        base = anchor or published
+        if base is None:
+            return UNKNOWN
+        if kind == "next_day":
+            sign = -1 if re.search(r"previous|preceding|before", lowered) else 1
+            day = base + timedelta(days=sign)
+            return ResolvedDate(day, "day", day)
+        sign = -1 if re.search(r"earlier|before", lowered) else 1
+        return _resolve_offset(text, base, sign)
+    if published is None:
+        return UNKNOWN
+    if kind in ("span", "rel_span"):
+        return _resolve_span(text, published)
+    if kind == "weekend":
+        return _resolve_weekend(text, published)
+    if kind == "offset_ago":
+        return _resolve_offset(text, published, -1)
+    if kind == "weekday":
+        return _resolve_weekday(text, published)
+    if kind == "deictic":
+        return _resolve_deictic(text, published)
+    if kind == "earlier":
+        return ResolvedDate(published, "day", published)
+    return UNKNOWN
+
+
+def _is_verb_month(text: str, kind: str) -> bool:
+    """Reject "may"/"march" used as words, not months ("troops may 5 ..." is rare)."""
+    return (
+        kind == "in_month"
+        and re.search(r"\b(may|march)\b", text, re.IGNORECASE) is not None
+        and (not re.match(r"(?i)(in|early|late|mid-?|since|until|during)\s", text))
+    )
+
+
+def find_dates(
+    text: str,
+    published: date | None,
+    anchor: date | None = None,
+    offset: int = 0,
+) -> list[DateMention]:
+    """Date expressions in ``text`` (spans shifted by ``offset``), resolved in order.
+
+    ``anchor`` is the narrative date that "two days later" counts from; each day-precise
+    absolute date found moves the anchor forward for the expressions after it.
+    """
+    taken: list[tuple[int, int, str]] = []
+    used = bytearray(len(text))
+    for kind, pattern in _COMPILED:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(used[start:end]) or _is_verb_month(match.group(0), kind):
+                continue
+            used[start:end] = b"\x01" * (end - start)
+            taken.append((start, end, kind))
+    taken.sort()
+    mentions: list[DateMention] = []
+    current = anchor
+    for start, end, kind in taken:
+        resolved = _resolve(kind, text[start:end], published, current)
+        mentions.append(DateMention(start + offset, end + offset, text[start:end], kind, resolved))
+        if resolved.known and resolved.precision == "day" and kind not in ("earlier",):
+            current = resolved.date
+    return mentions
+
+
+def resolve_date(
+    expression: str, published: date | None, anchor: date | None = None
+) -> ResolvedDate:
+    """Resolve one date expression ("Monday", "last week", "on Aug 7-8"); unknown if none.
+
+    The first expression found in ``expression`` is used.
+    """
+    found = find_dates(expression, published, anchor)
+    return found[0].resolved if found else UNKNOWN
