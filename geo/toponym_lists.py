@@ -18,6 +18,8 @@ Every list is data in ``geo/data/`` (one entry a line, ``#`` comments):
   product ("Marburg virus").
 - ``toponym_lowercase_ok.txt``: words a multi-word place name may write in lower case
   ("Port of Spain", "Kodori gorge").
+- ``toponym_org_acronyms.txt``: organisations whose acronym or one-word name the press
+  writes like a word ("Nato", "Osce", "Hamas"), never a place in the recogniser's eyes.
 
 Regenerate the generated lists with ``python -m geo.toponym_lists WORDS NAMES_DIR``.
 """

@@ -12,7 +12,9 @@ case (a place is capitalised; a short all-capitals word must be a known code suc
 it makes it a person ("President Jackson", "Andrew Jackson", "Paris Hilton"), an
 organisation word makes it part of a name ("Georgia Tech", "University of Texas"), and an
 English word that is also a village somewhere ("Police", "Reading") needs a place-like
-context.
+context. An organisation's acronym written like a word ("Nato", "Osce") is the organisation,
+and a name after a rank or title and a given name ("Major-General Ivan Borisov",
+"Lt. Gen. Pavel Sergeyevich Kutaisov") is a person.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ _SPEECH = frozenset(
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _SENTENCE_END = '.!?:;\n\r\t"“”|•'
+#: Given names and patronymics a title may stand before ("Gen. Ivan Petrovich Sidorov").
+_MAX_GIVEN_NAMES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +107,7 @@ class Recogniser:
         self._lower_ok = word_list("toponym_lowercase_ok")
         self._surnames = {w.capitalize() for w in word_list("toponym_surnames")}
         self._hard_words = word_list("toponym_common_words_extra")
+        self._org_acronyms = word_list("toponym_org_acronyms")
         self._strong: dict[tuple[tuple[str, ...], bool], bool] = {}
 
     # -- raw hits ----------------------------------------------------------------------
@@ -197,7 +202,7 @@ class Recogniser:
         before, before_gap = _word_before(text, start)
         after, after_gap = _word_after(text, end)
         before_folded = before.casefold().rstrip(".")
-        if before and before_gap and before_folded in self._titles:
+        if before and before_gap and self._is_title(before):
             return f"!a person: after the title {before!r}"
         if demonym:
             return ""
@@ -208,11 +213,12 @@ class Recogniser:
         single = " " not in surface.strip()
         if single and folded.rstrip(".") in self._titles:
             return f"!the title {surface!r}"
+        if single and folded.rstrip(".") in self._org_acronyms:
+            return f"!an organisation's name written as a word ({surface!r})"
         before_start = start - before_gap - len(before)
-        if before and before_gap == 1 and before[0].isupper() and before[1:].islower():
-            title, title_gap = _word_before(text, before_start)
-            if title_gap and title.casefold().rstrip(".") in self._titles:
-                return f"!a person: '{title} {before} {surface}'"
+        titled = self._title_and_names_before(text, start)
+        if titled:
+            return f"!a person: '{titled} {surface}'"
         if (
             before
             and before_gap
@@ -291,6 +297,30 @@ class Recogniser:
             return f"common word, read as a place after {before!r}"
         return f"!the word {surface!r} without a place-like context"
 
+    def _is_title(self, word: str) -> bool:
+        """A title or rank: "President", "Gen.", "Major-General", "Vice-Admiral"."""
+        folded = word.casefold().strip(".")
+        if folded in self._titles:
+            return True
+        last = folded.rsplit("-", 1)[-1].strip(".")
+        return "-" in folded and last in self._titles
+
+    def _title_and_names_before(self, text: str, start: int) -> str:
+        """ "Gen. Ivan" or "Major-General Ivan Petrovich" right before ``start`` (one or two
+        capitalised names after a title or rank), or ``""``."""
+        names: list[str] = []
+        position = start
+        for _ in range(_MAX_GIVEN_NAMES):
+            word, gap = _word_before(text, position)
+            if gap != 1 or not _looks_like_name(word):
+                return ""
+            names.insert(0, word)
+            position -= gap + len(word)
+            title, title_gap = _word_before(text, position)
+            if title_gap and self._is_title(title):
+                return " ".join([title, *names])
+        return ""
+
     def _has_region(self, keys: tuple[str, ...]) -> bool:
         """A first-level region carries the name ("Virginia", "Alberta")."""
         return any(p.kind == "admin1" for k in keys for p in self.gazetteer.lookup_folded(k, 24))
@@ -320,6 +350,18 @@ class Recogniser:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def _looks_like_name(word: str) -> bool:
+    """A capitalised word of letters (a given name or patronymic): "Ivan", "Jean-Luc"."""
+    letters = word.replace("-", "").replace("'", "").replace("’", "")
+    return (
+        bool(letters)
+        and letters.isalpha()
+        and word[0].isupper()
+        and not word.isupper()
+        and any(c.islower() for c in word)
+    )
+
+
 def _shouting(text: str, start: int, end: int) -> bool:
     """True in an all-capitals headline or dateline ("TBILISI, Georgia")."""
     window = text[max(0, start - 30) : end + 30]

@@ -12,12 +12,21 @@
 Each :class:`~geo.models.Mention` keeps its span, surface text, chosen place, runners-up,
 a score (0..1) and a short reason. Demonyms ("Russian", "Georgians", "Abkhaz") are
 mentions of ``type="demonym"`` whose place is the country or region they name.
+
+3. capital phrases (:func:`capital_mentions`): "the Georgian capital", "Georgia's
+   capital", "the capital of Georgia" and, where the document has a clear focus country,
+   a bare "the capital" become toponym mentions of that country's capital city. The
+   mention of the country or demonym inside the phrase stays; a phrase whose capital is
+   named beside it ("the capital, Tbilisi", "Tbilisi, the Georgian capital") adds nothing.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from geo.gazetteer import Gazetteer
 from geo.models import Article, Candidate, Mention, Place
@@ -30,8 +39,16 @@ MAX_ALTERNATIVES = 4
 #: World candidates read per name, most populous first (countries and regions always).
 LOOKUP_LIMIT = 24
 DEMONYM_SCORE = 0.9
+#: A capital phrase that names its country keeps this share of the country mention's score;
+#: a bare "the capital" scores ``BARE_CAPITAL_SCORE`` times the focus country's share.
+NAMED_CAPITAL_FACTOR = 0.95
+BARE_CAPITAL_SCORE = 0.6
+#: A focus country is clear when it holds this share of the document's place weight and
+#: at least ``FOCUS_MIN_WEIGHT`` (one named town, or two mentions of the country).
+FOCUS_MIN_SHARE = 0.5
+FOCUS_MIN_WEIGHT = 1.0
 
-__all__ = ["Rejected", "Toponymizer", "format_mentions"]
+__all__ = ["Rejected", "Toponymizer", "capital_mentions", "focus_country", "format_mentions"]
 
 
 class Toponymizer:
@@ -40,7 +57,8 @@ class Toponymizer:
     def __init__(self, gazetteer: Gazetteer, use_cache: bool = True) -> None:
         self.gazetteer = gazetteer
         self.recogniser = Recogniser(gazetteer, use_cache=use_cache)
-        self.resolver = Resolver(gazetteer.capital_ids())
+        self._capital_ids = gazetteer.capital_ids()
+        self.resolver = Resolver(self._capital_ids)
 
     def mentions(self, article: Article, rejected: list[Rejected] | None = None) -> list[Mention]:
         """Every toponym and demonym mention of ``article``, in text order."""
@@ -57,10 +75,14 @@ class Toponymizer:
             if id(spans[i]) in position and id(spans[j]) in position
         ]
         self.resolver.resolve(names, kept_pairs, span_names)
-        return [
+        found = [
             self._mention(article.doc, span, names[n])
             for span, n in zip(kept, span_names, strict=True)
         ]
+        capitals = capital_mentions(article, found, self.gazetteer, self._capital_ids)
+        if capitals:
+            found = sorted(found + capitals, key=lambda m: (m.start, m.end))
+        return found
 
     def mentions_of(self, articles: Iterable[Article]) -> list[Mention]:
         """Mentions of several articles, in order."""
@@ -150,6 +172,251 @@ class Toponymizer:
             type="toponym",
             alternatives=alternatives,
         )
+
+
+# -- capital phrases ----------------------------------------------------------------------
+_CAPITAL_NOUN = r"capital(?:\s+city)?\b"
+#: "Georgia's capital" right after a country mention; "capital" right after a demonym.
+_POSSESSIVE_CAPITAL = re.compile(r"['’]s\s+" + _CAPITAL_NOUN)
+_DEMONYM_CAPITAL = re.compile(r"\s+" + _CAPITAL_NOUN)
+#: "the capital of Georgia": the country mention starts where the match ends.
+_CAPITAL_OF = re.compile(r"\b" + _CAPITAL_NOUN + r"\s+of\s+(?:the\s+)?")
+_BARE_CAPITAL = re.compile(r"\b[Tt]he\s+" + _CAPITAL_NOUN)
+_OF_AFTER = re.compile(r"\s+of\b")
+_THE_BEFORE = re.compile(r"\b[Tt]he\s+$")
+_WORD_BEFORE = re.compile(r"([\w'’-]+)\s+$")
+_WORD_AFTER = re.compile(r"\s+([a-z]+)\b")
+#: The capital is named right after the phrase: "the capital, Tbilisi", "capital of Ankara".
+_NAMED_AFTER = re.compile(r"\s*,?\s*(?:of\s+)?")
+#: ... or right before it: "Tbilisi, the capital", "Tbilisi is the Georgian capital".
+_NAMED_BEFORE = re.compile(
+    r"^\s*[,(]?\s*(?:(?:which|that)\s+)?(?:is|was|remains|became|as|has\s+been)?\s*$"
+)
+#: Words before "capital" that make it another city than the seat of government
+#: ("the former Georgian capital", "the regional capital of ...").
+_OTHER_CAPITALS = frozenset(
+    {
+        "former", "old", "ancient", "historic", "historical", "onetime", "one-time",
+        "erstwhile", "second", "summer", "winter", "cultural", "financial", "commercial",
+        "economic", "business", "administrative", "provincial", "regional", "breakaway",
+        "rebel", "separatist", "self-proclaimed", "religious", "spiritual", "legislative",
+        "judicial", "facto", "state", "district", "county", "tourist", "fashion", "party",
+        "wine", "film", "tech", "technology", "gambling", "murder", "oil", "gas",
+    }
+)  # fmt: skip
+#: Nouns after "capital" that make it money, law or a letter ("capital markets").
+_CAPITAL_COMPOUNDS = frozenset(
+    {
+        "market", "markets", "gain", "gains", "flight", "flow", "flows", "inflow", "inflows",
+        "outflow", "outflows", "expenditure", "expenditures", "spending", "investment",
+        "investments", "letter", "letters", "goods", "control", "controls", "requirement",
+        "requirements", "reserve", "reserves", "injection", "injections", "ratio", "ratios",
+        "base", "cost", "costs", "budget", "budgets", "project", "projects", "adequacy",
+        "offence", "offences", "offense", "offenses", "crime", "crimes", "charge", "charges",
+        "murder", "punishment", "case", "cases", "sentence", "sentences", "stock", "stocks",
+        "formation", "structure", "account", "accounts", "asset", "assets", "allowance",
+        "allowances", "fund", "funds", "raising", "buffer", "buffers", "increase", "ship",
+        "ships", "equipment", "works", "program", "programme", "programs", "programmes",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    """A capital phrase: its span (without the article), where its quote starts (with the
+    article: "the Georgian capital") and the country mention inside it, if any."""
+
+    start: int
+    end: int
+    quote_start: int
+    country: Mention | None = None
+
+
+def capital_mentions(
+    article: Article,
+    mentions: Sequence[Mention],
+    gazetteer: Gazetteer,
+    capital_ids: frozenset[str] | None = None,
+) -> list[Mention]:
+    """Toponym mentions for the capital phrases of ``article`` (see the module docstring).
+
+    ``mentions`` are the document's resolved toponym and demonym mentions. A phrase that
+    names its country is spanned without its article ("Georgian capital", as "Netherlands"
+    in "the Netherlands"; the reason quotes the article); a bare "the capital" keeps it, for
+    without it the word is no name. A phrase yields nothing when its country has no known
+    capital or a named town stands beside it.
+    """
+    text = article.text
+    if "capital" not in text:
+        return []
+    ordered = sorted(mentions, key=lambda m: (m.start, m.end))
+    by_start = {m.start: m for m in reversed(ordered)}
+    found: list[Mention] = []
+    for phrase in _named_phrases(text, ordered, by_start):
+        country = phrase.country
+        if country is None or country.place is None or _overlaps(found, phrase):
+            continue
+        capital = gazetteer.capital_of(country.place.country)
+        if capital is None or _named_beside(text, ordered, by_start, phrase):
+            continue
+        quote = text[phrase.quote_start : phrase.end]
+        reason = f"capital of {country.place.name} (from {quote!r})"
+        score = min(1.0, NAMED_CAPITAL_FACTOR * country.score)
+        found.append(_capital_mention(article, phrase, capital, score, reason))
+    bare = [p for p in _bare_phrases(text) if not _overlaps(found, p)]
+    focus = focus_country(ordered, capital_ids or frozenset()) if bare else None
+    if focus is None:
+        return found
+    code, share = focus
+    country_place, capital = gazetteer.country(code), gazetteer.capital_of(code)
+    if country_place is None or capital is None:
+        return found
+    for phrase in bare:
+        if _named_beside(text, ordered, by_start, phrase):
+            continue
+        quote = text[phrase.quote_start : phrase.end]
+        reason = (
+            f"capital of {country_place.name} (from {quote!r}; {country_place.name} is the "
+            f"document's focus, {share:.0%} of its places)"
+        )
+        found.append(_capital_mention(article, phrase, capital, BARE_CAPITAL_SCORE * share, reason))
+    return found
+
+
+def _capital_mention(
+    article: Article, phrase: _Phrase, capital: Place, score: float, reason: str
+) -> Mention:
+    return Mention(
+        doc=article.doc,
+        text=article.text[phrase.start : phrase.end],
+        start=phrase.start,
+        end=phrase.end,
+        place=capital,
+        score=round(score, 3),
+        reason=reason,
+        type="toponym",
+    )
+
+
+def focus_country(
+    mentions: Sequence[Mention], capital_ids: frozenset[str] = frozenset()
+) -> tuple[str, float] | None:
+    """The country a document is about and its share of the place weight, when clear.
+
+    Named towns and regions weigh 1; countries and capital cities weigh 1/2, for they are
+    so often a government ("Moscow said", "Georgia wants"); demonyms do not count.
+    """
+    weights: dict[str, float] = defaultdict(float)
+    for mention in mentions:
+        place = mention.place
+        if mention.type != "toponym" or place is None or not place.country:
+            continue
+        heavy = place.kind != "country" and place.id not in capital_ids
+        weights[place.country] += 1.0 if heavy else 0.5
+    if not weights:
+        return None
+    total = sum(weights.values())
+    ranked = sorted(weights.items(), key=lambda item: -item[1])
+    code, weight = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    share = weight / total
+    if share < FOCUS_MIN_SHARE or weight < FOCUS_MIN_WEIGHT or weight <= second:
+        return None
+    return code, share
+
+
+def _named_phrases(
+    text: str, ordered: Sequence[Mention], by_start: dict[int, Mention]
+) -> list[_Phrase]:
+    """Every phrase that names its country: "Georgian capital", "Georgia's capital",
+    "capital of Georgia"."""
+    phrases: list[_Phrase] = []
+    for mention in ordered:
+        place = mention.place
+        if place is None or place.kind != "country":
+            continue
+        if mention.type == "demonym":
+            match = _DEMONYM_CAPITAL.match(text, mention.end)
+            if match is None or _other_capital(text, mention.start):
+                continue
+        else:
+            match = _POSSESSIVE_CAPITAL.match(text, mention.end)
+            if match is None:
+                continue
+        if not _compound_after(text, match.end()):
+            quote_start = _article_start(text, mention.start)
+            phrases.append(_Phrase(mention.start, match.end(), quote_start, mention))
+    for match in _CAPITAL_OF.finditer(text):
+        country = by_start.get(match.end())
+        if (
+            country is None
+            or country.type != "toponym"
+            or country.place is None
+            or country.place.kind != "country"
+            or _other_capital(text, match.start())
+        ):
+            continue
+        start = match.start()
+        phrases.append(_Phrase(start, country.end, _article_start(text, start), country))
+    phrases.sort(key=lambda p: p.start)
+    return phrases
+
+
+def _bare_phrases(text: str) -> list[_Phrase]:
+    """Every "the capital" that is the seat of government of an unnamed country: not
+    "the capital of ...", not "the capital markets"."""
+    phrases = []
+    for match in _BARE_CAPITAL.finditer(text):
+        end = match.end()
+        if _OF_AFTER.match(text, end) or _compound_after(text, end):
+            continue
+        phrases.append(_Phrase(match.start(), end, match.start()))
+    return phrases
+
+
+def _article_start(text: str, start: int) -> int:
+    """Where "the" before ``start`` begins, or ``start`` when there is none."""
+    match = _THE_BEFORE.search(text, max(0, start - 6), start)
+    return match.start() if match else start
+
+
+def _named_beside(
+    text: str, ordered: Sequence[Mention], by_start: dict[int, Mention], phrase: _Phrase
+) -> bool:
+    """True when a named town stands as an apposition right before or after the phrase."""
+    after = _NAMED_AFTER.match(text, phrase.end)
+    named = by_start.get(after.end()) if after else None
+    if named is not None and _is_town(named):
+        return True
+    for mention in reversed(ordered):
+        if mention.end > phrase.quote_start:
+            continue
+        return (
+            _is_town(mention)
+            and phrase.quote_start - mention.end <= 24
+            and _NAMED_BEFORE.match(text[mention.end : phrase.quote_start]) is not None
+        )
+    return False
+
+
+def _is_town(mention: Mention) -> bool:
+    return mention.type == "toponym" and mention.place is not None and not mention.place.is_area
+
+
+def _other_capital(text: str, start: int) -> bool:
+    """True after "former", "regional" and the like ("the former Georgian capital")."""
+    match = _WORD_BEFORE.search(text, max(0, start - 40), start)
+    return match is not None and match.group(1).casefold() in _OTHER_CAPITALS
+
+
+def _compound_after(text: str, end: int) -> bool:
+    """True when "capital" is the first half of a compound ("capital markets")."""
+    match = _WORD_AFTER.match(text, end)
+    return match is not None and match.group(1) in _CAPITAL_COMPOUNDS
+
+
+def _overlaps(found: Sequence[Mention], phrase: _Phrase) -> bool:
+    return any(m.start < phrase.end and phrase.quote_start < m.end for m in found)
 
 
 def format_mentions(mentions: Iterable[Mention]) -> str:

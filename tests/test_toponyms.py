@@ -67,6 +67,9 @@ def test_georgia_in_a_caucasus_story_is_the_country(world_toponymizer: Toponymiz
     georgia = by_text(mentions_of(world_toponymizer, text))["Georgia"]
     assert georgia.place is not None
     assert georgia.place.kind == "country" and georgia.place.country == "GE"
+    # the curated row, not the world extension's twin of it
+    assert georgia.place.id == "ge-georgia" and georgia.place.curated
+    assert all(c.place.id != "country:GE" for c in georgia.alternatives)
 
 
 def test_georgia_after_atlanta_is_the_us_state(world_toponymizer: Toponymizer) -> None:
@@ -118,6 +121,33 @@ def test_a_person_named_like_a_town_is_not_a_place(world_toponymizer: Toponymize
     assert "Paris" in reasons
 
 
+@pytest.mark.parametrize(
+    ("text", "surname"),
+    [
+        ("The corps commander, Lieutenant-General Pavel Orel, flew on to Kursk.", "Orel"),
+        ("Col. Nikolai Petrovich Smolensk inspected the depot outside Kursk.", "Smolensk"),
+        ("Rear-Admiral Oleg Poti refused to comment on the blockade of Batumi.", "Poti"),
+    ],
+)
+def test_a_name_after_a_rank_and_given_names_is_a_person(
+    world_toponymizer: Toponymizer, text: str, surname: str
+) -> None:
+    rejected: list[Rejected] = []
+    found = world_toponymizer.mentions(Article(doc="t", text=text), rejected)
+    assert surname not in [m.text for m in found]
+    assert any(r.text == surname and "a person" in r.reason for r in rejected)
+    assert len(found) == 1  # the real place of the sentence stays
+
+
+def test_a_rank_before_a_name_does_not_hide_the_place_after_it(
+    world_toponymizer: Toponymizer,
+) -> None:
+    text = "Supplies for the staff of Major-General Ivan Petrov went from Orel to Kursk."
+    found = mentions_of(world_toponymizer, text)
+    assert [m.text for m in found] == ["Orel", "Kursk"]
+    assert all(m.place is not None and m.place.country == "RU" for m in found)
+
+
 def test_a_surname_used_again_stays_a_person(world_toponymizer: Toponymizer) -> None:
     text = "The coach Dave Sutton praised the team. Sutton said the win mattered."
     assert [m.text for m in mentions_of(world_toponymizer, text)] == []
@@ -137,6 +167,21 @@ def test_organisation_names_are_not_places(world_toponymizer: Toponymizer) -> No
     found = world_toponymizer.mentions(Article(doc="t", text=text), rejected)
     assert [m.text for m in found] == ["Kutaisi"]
     assert any("organisation" in r.reason for r in rejected if r.text == "Georgia")
+
+
+def test_organisation_names_written_as_words_are_not_places(
+    world_toponymizer: Toponymizer,
+) -> None:
+    rejected: list[Rejected] = []
+    text = (
+        "Nato envoys gathered in Brussels, the Otan statement was read aloud in French, "
+        "and Hamas was not on the agenda of the talks about Batumi."
+    )
+    found = world_toponymizer.mentions(Article(doc="t", text=text), rejected)
+    assert [m.text for m in found] == ["Brussels", "French", "Batumi"]
+    reasons = {r.text: r.reason for r in rejected}
+    for word in ("Nato", "Otan", "Hamas"):
+        assert "organisation" in reasons[word], word
 
 
 def test_common_words_are_not_places(world_toponymizer: Toponymizer) -> None:
@@ -238,3 +283,106 @@ def test_aliases_and_multiword_names_in_a_small_gazetteer(
         ("Anselm Harbour", "xa-harbour"),
         ("Mill Town", "xa-milltown"),
     ]
+
+
+# -- capital phrases -------------------------------------------------------------------------
+def capital_of(toponymizer: Toponymizer, code: str) -> str:
+    capital = toponymizer.gazetteer.capital_of(code)
+    assert capital is not None, f"the world data has no capital for {code}"
+    return capital.id
+
+
+def capitals_in(found: list[Mention]) -> list[Mention]:
+    return [m for m in found if "capital" in m.text]
+
+
+def test_a_demonym_capital_is_that_countrys_capital(world_toponymizer: Toponymizer) -> None:
+    text = "Officers in Gori warned that armour could roll on to the Georgian capital by Friday."
+    found = mentions_of(world_toponymizer, text)
+    [capital] = capitals_in(found)
+    assert capital.text == "Georgian capital"  # the span leaves out the article
+    assert text[capital.start : capital.end] == capital.text
+    assert capital.type == "toponym"
+    assert capital.place is not None and capital.place.id == capital_of(world_toponymizer, "GE")
+    assert capital.reason == "capital of Georgia (from 'the Georgian capital')"
+    # the demonym inside the phrase is still a mention of the country
+    assert any(m.text == "Georgian" and m.type == "demonym" for m in found)
+
+
+def test_possessive_and_of_capitals_name_their_country(world_toponymizer: Toponymizer) -> None:
+    text = (
+        "Crowds marched through Armenia's capital on Sunday, while in the capital of "
+        "Azerbaijan the police stayed in their barracks."
+    )
+    found = capitals_in(mentions_of(world_toponymizer, text))
+    assert [m.text for m in found] == ["Armenia's capital", "capital of Azerbaijan"]
+    assert [m.place.id for m in found if m.place] == [
+        capital_of(world_toponymizer, "AM"),
+        capital_of(world_toponymizer, "AZ"),
+    ]
+    assert "capital of Armenia" in found[0].reason
+    assert "'the capital of Azerbaijan'" in found[1].reason
+
+
+def test_a_bare_capital_takes_the_focus_country_with_a_lower_score(
+    world_toponymizer: Toponymizer,
+) -> None:
+    bare_text = (
+        "The convoy left Gori, rolled past Kareli and Khashuri, and halted short of the "
+        "capital at dusk."
+    )
+    named_text = "The convoy left Gori at dawn and halted short of the Georgian capital."
+    [bare] = capitals_in(mentions_of(world_toponymizer, bare_text))
+    [named] = capitals_in(mentions_of(world_toponymizer, named_text))
+    assert bare.text == "the capital" and bare_text[bare.start : bare.end] == "the capital"
+    assert bare.place is not None and bare.place.id == capital_of(world_toponymizer, "GE")
+    assert "focus" in bare.reason and "'the capital'" in bare.reason
+    assert 0.0 < bare.score < named.score
+
+
+def test_a_bare_capital_without_a_clear_focus_is_left_alone(
+    world_toponymizer: Toponymizer,
+) -> None:
+    text = "The envoy flew from Paris to Madrid and Rome before she returned to the capital."
+    assert capitals_in(mentions_of(world_toponymizer, text)) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shells landed about 40 km from the capital, Tbilisi, on the second night.",
+        "Tbilisi, the Georgian capital, stayed calm while Gori emptied.",
+        "Gori, the capital of the Shida Kartli region, emptied as Kareli was shelled.",
+        "Tskhinvali, the South Ossetian capital, lost power while Gori was shelled.",
+    ],
+)
+def test_a_capital_named_beside_the_phrase_adds_no_mention(
+    world_toponymizer: Toponymizer, text: str
+) -> None:
+    found = mentions_of(world_toponymizer, text)
+    assert capitals_in(found) == []
+    assert all(m.place is None or m.place.id != "ge-tbilisi" or m.text == "Tbilisi" for m in found)
+
+
+def test_other_capitals_and_money_are_not_the_seat_of_government(
+    world_toponymizer: Toponymizer,
+) -> None:
+    text = (
+        "Pilgrims from Gori and Kareli still visit the former Georgian capital each spring; "
+        "bankers in Batumi fretted over Russian capital flight and the capital markets."
+    )
+    assert capitals_in(mentions_of(world_toponymizer, text)) == []
+
+
+def test_an_advance_on_a_capital_phrase_becomes_a_hypothetical_event(
+    world_toponymizer: Toponymizer,
+) -> None:
+    from geo.events import extract_events
+
+    article = Article(
+        doc="t",
+        text="Western officials fear the armoured units may advance on the Georgian capital.",
+    )
+    events = extract_events(article, world_toponymizer.mentions(article))
+    at_capital = [e for e in events if [p.id for p in e.places] == ["ge-tbilisi"]]
+    assert at_capital and all(e.status == "hypothetical" for e in at_capital)
