@@ -110,16 +110,24 @@ def distances_from(
     lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np.ndarray, lat0: float, lon0: float
 ) -> np.ndarray:
     """Vectorised geodesic distances (km) from one origin to many points."""
+    _, metres = _inverse_from(lats, lons, lat0, lon0)
+    return metres / 1000.0
+
+
+def _inverse_from(
+    lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np.ndarray, lat0: float, lon0: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Forward azimuths (degrees) and distances (m) from one origin to many points."""
     lat_array = np.asarray(lats, dtype=float)
     lon_array = np.asarray(lons, dtype=float)
     if lat_array.size == 0:
-        return np.zeros(0)
+        return np.zeros(0), np.zeros(0)
     _check(lat0, lon0)
     _check_arrays(lat_array, lon_array)
-    _, _, metres = WGS84.inv(
+    azimuths, _, metres = WGS84.inv(
         np.full_like(lon_array, lon0), np.full_like(lat_array, lat0), lon_array, lat_array
     )
-    return np.asarray(metres) / 1000.0
+    return np.asarray(azimuths), np.asarray(metres)
 
 
 def bearing_deg(a: Place, b: Place) -> float:
@@ -134,16 +142,8 @@ def bearings_from(
     lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np.ndarray, lat0: float, lon0: float
 ) -> np.ndarray:
     """Vectorised initial bearings (degrees in [0, 360)) from one origin to many points."""
-    lat_array = np.asarray(lats, dtype=float)
-    lon_array = np.asarray(lons, dtype=float)
-    if lat_array.size == 0:
-        return np.zeros(0)
-    _check(lat0, lon0)
-    _check_arrays(lat_array, lon_array)
-    azimuths, _, _ = WGS84.inv(
-        np.full_like(lon_array, lon0), np.full_like(lat_array, lat0), lon_array, lat_array
-    )
-    return np.asarray(azimuths) % 360.0
+    azimuths, _ = _inverse_from(lats, lons, lat0, lon0)
+    return azimuths % 360.0
 
 
 def place_distances_km(places: Sequence[Place], origin: Place) -> np.ndarray:

@@ -36,6 +36,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import geodesy, styles
 from geo.errors import OutputError
+from geo.features import ESTIMATE_COLUMNS, EVENT_COLUMNS
 from geo.models import AREA_KINDS, EVENT_KINDS, Check, Claim, Place
 from geo.offline import assets_by_name, countries, default_icon_urls, make_offline, pin_assets
 from geo.settings import DEFAULT_RING_RADII_KM
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
     from geo.pipeline import Result
 
 log = logging.getLogger(__name__)
+
+#: The event properties the page needs (ids and counts it derives itself).
+_EVENT_FIELDS = tuple(c for c in EVENT_COLUMNS if c not in ("place_ids", "source_count"))
 
 #: A kind layer with more points than this is clustered.
 CLUSTER_MIN_POINTS = 2000
@@ -439,31 +443,7 @@ def event_payloads(
     n = 0 if events is None else len(events)
     if n == 0:
         return {}
-    col = {
-        c: _column(events, c, n)
-        for c in (
-            "id",
-            "kind",
-            "actor",
-            "places",
-            "date",
-            "date_precision",
-            "status",
-            "geo_precision",
-            "source",
-            "doc",
-            "quote",
-            "char_start",
-            "char_end",
-            "rule",
-            "confidence",
-            "distance_km",
-            "closest_km",
-            "sources",
-            "estimated",
-            "direction",
-        )
-    }
+    col = {c: _column(events, c, n) for c in _EVENT_FIELDS}
     geoms = _geometries(events)
     keep = [i for i, g in enumerate(geoms) if g is not None and not g.is_empty]
     estimated = [bool(v) for v in col["estimated"]]
@@ -783,26 +763,7 @@ def estimate_items(estimates: gpd.GeoDataFrame | None) -> list[dict[str, Any]]:
     """Estimated locations of unnamed things (``features.estimates_to_frame``): bands for
     rings and arcs, small areas for points; never pins."""
     n = 0 if estimates is None else len(estimates)
-    cols = {
-        c: _column(estimates, c, n)
-        for c in (
-            "doc",
-            "source",
-            "quote",
-            "char_start",
-            "char_end",
-            "claimed_km",
-            "claimed_text",
-            "reference",
-            "subject_text",
-            "direction_text",
-            "shape",
-            "distance_km",
-            "event_ids",
-            "event_kinds",
-            "actors",
-        )
-    }
+    cols = {c: _column(estimates, c, n) for c in ESTIMATE_COLUMNS}
     geoms = _geometries(estimates)
     items = []
     for i in range(n):
