@@ -63,6 +63,17 @@ class Batch:
     def summary(self) -> RunSummary:
         return RunSummary(read=self.read, processed=len(self.articles), skipped=tuple(self.skipped))
 
+    def stream(self, items: Iterable[Article | Skipped]) -> Iterator[Article]:
+        """Yield the articles of ``items`` as they arrive, counting reads and skips here."""
+        for item in items:
+            self.read += 1
+            if isinstance(item, Skipped):
+                log.warning("skipped %s", item.reason)
+                self.skipped.append((item.where, item.reason))
+            else:
+                self.articles.append(item)
+                yield item
+
 
 @dataclass(frozen=True, slots=True)
 class Skipped:

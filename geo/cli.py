@@ -52,6 +52,7 @@ def _positive_int(value: str) -> int:
 
 
 def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
+    _add_noise_options(parser)
     parser.add_argument(
         "paths",
         nargs="*",
@@ -93,15 +94,32 @@ def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_noise_options(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
+    """-v/-q, accepted before or after the verb (a verb's copy never resets the top level's)."""
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0 if top_level else argparse.SUPPRESS,
+        help="say more (-vv: debug)",
+    )
+    noise.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=False if top_level else argparse.SUPPRESS,
+        help="only errors",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geo",
         description="Turn news reports about a war into a checked map of where the forces are.",
     )
     parser.add_argument("--version", action="version", version=f"geo {__version__}")
-    noise = parser.add_mutually_exclusive_group()
-    noise.add_argument("-v", "--verbose", action="count", default=0, help="say more (-vv: debug)")
-    noise.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    _add_noise_options(parser, top_level=True)
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
 
     map_parser = verbs.add_parser("map", help="map reports: map.html, GeoJSON, checks.csv")
@@ -121,7 +139,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LIST",
         help=f"data formats, comma-separated from {','.join(FORMATS)} (default: geojson)",
     )
-    map_parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="processes")
+    map_parser.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="worker processes (local Dask workers with --engine dask) (default: 1)",
+    )
+    map_parser.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="local: this machine (--jobs processes); dask: a Dask cluster, also writes "
+        "partitioned GeoParquet in DIR/parquet/ (default: local)",
+    )
+    map_parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler of an existing cluster (tcp://HOST:8786); implies --engine dask",
+    )
 
     places = verbs.add_parser("places", help="list the place names found and how each resolved")
     _add_corpus_options(places)
@@ -228,12 +264,24 @@ def cmd_map(args: argparse.Namespace) -> int:
     settings = _settings(args, offline=args.offline, jobs=args.jobs, formats=args.format)
     out = Path(args.output)
     ensure_writable(out)
-    result = _run_corpus(args, settings)
+    use_dask = args.engine == "dask" or bool(args.scheduler)
+    if use_dask:
+        from geo.engine_dask import run_dask
+
+        result, partitions = run_dask(
+            args.paths, settings, published=args.published, scheduler=args.scheduler
+        )
+    else:
+        result = _run_corpus(args, settings)
 
     from geo.export import atomic_write_text, save_map, write_outputs
     from geo.render import build_map
 
     written = write_outputs(result, out, formats=settings.formats)
+    if use_dask:
+        from geo.engine_dask import save_partitioned
+
+        written.append(save_partitioned(result, out, partitions))
     save_map(build_map(result, offline=settings.offline), out / "map.html")
     atomic_write_text(out / "run.json", json.dumps(run_record(result), indent=2) + "\n")
     log.info("wrote %s", ", ".join(p.name for p in written))

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from geo.gazetteer import Gazetteer
+    from geo.parallel import Analysed, Mapper
 
 log = logging.getLogger(__name__)
 
@@ -78,25 +79,40 @@ def analyse_articles(
     gazetteer: Gazetteer,
     settings: Settings | None = None,
     summary: RunSummary | None = None,
+    mapper: Mapper | None = None,
 ) -> Result:
-    """Run toponyms, events and claims over articles already read."""
-    from geo.claims import check_claims, extract_claims
-    from geo.events import extract_events
-    from geo.toponyms import Toponymizer
+    """Run toponyms, events and claims over articles (``settings.jobs`` processes, or
+    ``mapper``: e.g. the Dask engine's). An article a stage cannot analyse is skipped with
+    its reason (counted in the summary)."""
+    from geo.articles import Skipped
+    from geo.claims import check_claims
+    from geo.parallel import Analyser, analyse_each
 
     settings = settings or Settings()
     reference = gazetteer.resolve(settings.reference)
     result = Result(settings=settings, reference=reference)
-    toponymizer = Toponymizer(gazetteer)
-    for article in articles:
-        mentions = toponymizer.mentions(article)
+    failed: list[tuple[str, str]] = []
+    if mapper is None:
+        analyser = Analyser(gazetteer)
+
+        def mapper(items: Iterable[Article]) -> Iterable[tuple[Article, Analysed]]:
+            return analyse_each(items, analyser, jobs=settings.jobs)
+
+    for article, output in mapper(articles):
+        if isinstance(output, Skipped):
+            log.warning("skipped %s", output.reason)
+            failed.append((output.where, output.reason))
+            continue
         result.articles.append(article)
-        result.mentions.extend(mentions)
-        result.events.extend(extract_events(article, mentions))
-        result.claims.extend(extract_claims(article, mentions, gazetteer))
+        result.mentions.extend(output.mentions)
+        result.events.extend(output.events)
+        result.claims.extend(output.claims)
     result.checks = check_claims(result.claims, settings.tolerance)
-    result.summary = summary or RunSummary(
-        read=len(result.articles), processed=len(result.articles)
+    before = summary or RunSummary(read=len(result.articles) + len(failed))
+    result.summary = RunSummary(
+        read=before.read,
+        processed=len(result.articles),
+        skipped=(*before.skipped, *failed),
     )
     log.info(
         "pipeline: %d articles, %d mentions, %d events, %d claims",
@@ -113,13 +129,21 @@ def run(
     settings: Settings | None = None,
     published: date | None = None,
     gazetteer: Gazetteer | None = None,
+    mapper: Mapper | None = None,
 ) -> Result:
     """Read ``paths`` (default: the bundled sample corpus) and run every stage."""
-    from geo.articles import read_articles, sample_corpus_path
+    from geo.articles import Batch, iter_articles, sample_corpus_path
 
     settings = settings or Settings()
     gazetteer = gazetteer or load_gazetteer(settings)
     gazetteer.resolve(settings.reference)  # fail fast on an unknown --reference
     inputs = list(paths) if paths else [sample_corpus_path()]
-    batch = read_articles(inputs, published=published)
-    return analyse_articles(batch.articles, gazetteer, settings, summary=batch.summary)
+    batch = Batch()
+    articles = batch.stream(iter_articles(inputs, published))
+    result = analyse_articles(articles, gazetteer, settings, mapper=mapper)
+    result.summary = RunSummary(
+        read=batch.read,
+        processed=len(result.articles),
+        skipped=(*batch.skipped, *result.summary.skipped),
+    )
+    return result

@@ -138,3 +138,11 @@ def test_help_runs_as_a_console_script() -> None:
     )
     assert done.returncode == 0
     assert "map" in done.stdout and "places" in done.stdout
+
+
+def test_verbosity_is_accepted_before_or_after_the_verb() -> None:
+    assert parse_args(["map", "-q"]).quiet is True
+    assert parse_args(["-q", "map"]).quiet is True
+    assert parse_args(["check", "-vv"]).verbose == 2
+    assert parse_args(["-v", "places"]).verbose == 1
+    assert parse_args(["map"]).quiet is False

@@ -1,0 +1,223 @@
+"""Per-article analysis, in this process or in a pool of worker processes (``--jobs N``).
+
+An :class:`Analyser` holds what every article needs (the gazetteer and the toponymizer)
+and is built once per process, never per document. :func:`analyse_each` maps articles to
+:class:`ArticleOutput`s (or :class:`~geo.articles.Skipped` when one article cannot be
+analysed) and yields them in input order, so a parallel run produces exactly what a
+single-process run does. Articles stream through a bounded window of chunks: memory does
+not grow with the size of the input beyond what the caller keeps.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from geo.articles import Skipped
+from geo.errors import GeoError
+from geo.models import Article, Claim, Event, Mention
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
+    from geo.gazetteer import Gazetteer
+
+log = logging.getLogger(__name__)
+
+#: Articles sent to a worker at a time: large enough to amortise pickling, small enough
+#: to balance the load and keep the window of articles in flight small.
+DEFAULT_CHUNK_SIZE = 32
+#: Chunks in flight per worker (bounds memory while keeping every worker busy).
+WINDOW_PER_WORKER = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleOutput:
+    """What the per-article stages found in one article."""
+
+    doc: str
+    mentions: tuple[Mention, ...] = ()
+    events: tuple[Event, ...] = ()
+    claims: tuple[Claim, ...] = ()
+
+
+class Analyser:
+    """The per-article stages (toponyms, events, claims) with their shared state.
+
+    Build one per process: the toponymizer (its name automaton) is built lazily on the
+    first article and reused for every later one.
+    """
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        self._toponymizer: Any = None
+
+    def __getstate__(self) -> dict[str, object]:
+        # A spawned worker rebuilds the toponymizer rather than unpickling its automaton.
+        return {"gazetteer": self.gazetteer}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.gazetteer = state["gazetteer"]
+        self._toponymizer = None
+
+    @property
+    def toponymizer(self) -> Any:
+        if self._toponymizer is None:
+            from geo.toponyms import Toponymizer
+
+            self._toponymizer = Toponymizer(self.gazetteer)
+        return self._toponymizer
+
+    def __call__(self, article: Article) -> ArticleOutput:
+        """Mentions, events and claims of one article; GeoErrors propagate."""
+        from geo.claims import extract_claims
+        from geo.events import extract_events
+
+        mentions = self.toponymizer.mentions(article)
+        events = extract_events(article, mentions)
+        claims = extract_claims(article, mentions, self.gazetteer)
+        return ArticleOutput(article.doc, tuple(mentions), tuple(events), tuple(claims))
+
+
+AnalyseFn = Callable[[Article], ArticleOutput]
+#: One article's outcome: what the stages found, or why it was skipped.
+Analysed = ArticleOutput | Skipped
+#: Maps articles to ``(article, outcome)`` pairs in input order (a process pool, Dask...).
+Mapper = Callable[[Iterable[Article]], Iterable[tuple[Article, Analysed]]]
+
+
+def analyse_safely(analyse: AnalyseFn, article: Article) -> ArticleOutput | Skipped:
+    """``analyse(article)``, or a :class:`Skipped` with the reason when it fails.
+
+    A :class:`GeoError` is the article's fault and becomes its skip reason. Anything else
+    is a defect of ours: it is logged with its traceback and the article is skipped, so one
+    document cannot sink a run of thousands (and the run summary still accounts for it).
+    """
+    where = article.path or article.doc
+    try:
+        return analyse(article)
+    except GeoError as exc:
+        return Skipped(where, f"{article.doc}: {exc}; skipped")
+    except RecursionError:
+        return Skipped(where, f"{article.doc}: text nested too deeply to analyse; skipped")
+    except MemoryError:
+        raise
+    except Exception as exc:
+        log.error("internal error on %s; please report it", article.doc, exc_info=True)
+        return Skipped(
+            where, f"{article.doc}: internal error ({type(exc).__name__}: {exc}); skipped"
+        )
+
+
+# -- worker processes ------------------------------------------------------------------
+_WORKER_ANALYSER: AnalyseFn | None = None
+
+
+def _init_worker(analyser: AnalyseFn) -> None:
+    """Pool initializer: keep the analyser (inherited under fork, unpickled under spawn)."""
+    global _WORKER_ANALYSER
+    _WORKER_ANALYSER = analyser
+    if isinstance(analyser, Analyser):
+        analyser.toponymizer  # noqa: B018 - build it now, once, not on the first chunk
+
+
+def _analyse_chunk(articles: list[Article]) -> list[ArticleOutput | Skipped]:
+    analyser = _WORKER_ANALYSER
+    if analyser is None:  # pragma: no cover - the initializer always runs first
+        raise RuntimeError("worker used before its initializer ran")
+    return [analyse_safely(analyser, article) for article in articles]
+
+
+def _pool_context() -> BaseContext:
+    """``fork`` where it is safe (POSIX, no other threads): workers inherit the loaded
+    gazetteer and built automaton for free; otherwise ``spawn``."""
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _ordered_pool_map(
+    analyser: AnalyseFn,
+    articles: Iterable[Article],
+    jobs: int,
+    chunk_size: int,
+) -> Iterator[tuple[Article, ArticleOutput | Skipped]]:
+    context = _pool_context()
+    if isinstance(analyser, Analyser) and context.get_start_method() == "fork":
+        # Build the automaton once here: forked workers share it (copy-on-write).
+        analyser.toponymizer  # noqa: B018
+    window = max(2, jobs * WINDOW_PER_WORKER)
+    pending: deque[tuple[list[Article], Future[list[ArticleOutput | Skipped]]]] = deque()
+    # Forked workers share the parent's objects copy-on-write; keep the garbage collector
+    # from writing to (and so copying) them, as it would when it scans them.
+    gc.freeze()
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(analyser,)
+    ) as pool:
+        try:
+            for chunk in _chunks(articles, chunk_size):
+                pending.append((chunk, pool.submit(_analyse_chunk, chunk)))
+                if len(pending) >= window:
+                    yield from _collect(*pending.popleft())
+            while pending:
+                yield from _collect(*pending.popleft())
+        except BrokenProcessPool as exc:
+            raise GeoError(
+                "a worker process died (out of memory?); run again with fewer --jobs"
+            ) from exc
+        finally:
+            gc.unfreeze()
+            for _chunk, future in pending:
+                future.cancel()
+
+
+def _collect(
+    chunk: list[Article], future: Future[list[ArticleOutput | Skipped]]
+) -> Iterator[tuple[Article, ArticleOutput | Skipped]]:
+    yield from zip(chunk, future.result(), strict=True)
+
+
+def analyse_each(
+    articles: Iterable[Article],
+    analyser: AnalyseFn,
+    jobs: int = 1,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> Iterator[tuple[Article, ArticleOutput | Skipped]]:
+    """Each article with its output (or skip), in input order, using ``jobs`` processes.
+
+    ``analyser`` is built once by the caller and handed to every worker (inherited under
+    ``fork``, pickled once per worker under ``spawn``). With ``jobs == 1`` everything runs
+    here, with no pool.
+    """
+    if jobs < 1:
+        raise GeoError(f"--jobs must be at least 1, not {jobs}")
+    if jobs == 1:
+        for article in articles:
+            yield article, analyse_safely(analyser, article)
+        return
+    log.info("analysing with %d worker processes", jobs)
+    yield from _ordered_pool_map(analyser, articles, jobs, chunk_size)
+
+
+def available_cores() -> int:
+    """Cores this process may use (respects CPU affinity and container limits)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1

@@ -1,0 +1,206 @@
+"""--jobs N: per-article analysis in worker processes, merged in input order."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pytest
+
+from geo.articles import Skipped
+from geo.errors import ArticleError, GeoError
+from geo.models import Article, Mention, Place
+from geo.parallel import Analysed, ArticleOutput, analyse_each, analyse_safely
+
+HAMLET = Place(id="t:hamlet", name="Hamlet", lat=41.0, lon=44.0, kind="village", country="ZZ")
+_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+
+
+class CountingAnalyser:
+    """A stand-in for the stages: a mention per capitalised word, plus which process and
+    which call of this instance produced it (to prove one instance per worker)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, article: Article) -> ArticleOutput:
+        self.calls += 1
+        if "POISON" in article.text:
+            raise ArticleError("poisoned text")
+        if "BUG" in article.text:
+            raise KeyError("a defect")
+        if "DIE" in article.text:
+            os._exit(3)
+        mentions = tuple(
+            Mention(
+                doc=article.doc,
+                text=m.group(),
+                start=m.start(),
+                end=m.end(),
+                place=HAMLET,
+                reason=f"{os.getpid()}:{self.calls}",
+            )
+            for m in _WORD.finditer(article.text)
+        )
+        return ArticleOutput(article.doc, mentions)
+
+
+def corpus(count: int) -> list[Article]:
+    words = ["Alpha", "bravo", "Charlie", "delta", "Echo", "foxtrot", "Golf"]
+    return [
+        Article(doc=f"d{i:04d}", text=" ".join(words[(i + k) % 7] for k in range(3 + i % 5)))
+        for i in range(count)
+    ]
+
+
+def strip_origin(output: ArticleOutput | Skipped) -> object:
+    if isinstance(output, Skipped):
+        return output
+    return [(m.doc, m.text, m.start, m.end) for m in output.mentions]
+
+
+def test_parallel_output_equals_single_process_in_input_order() -> None:
+    articles = corpus(300)
+    single = list(analyse_each(articles, CountingAnalyser(), jobs=1))
+    double = list(analyse_each(articles, CountingAnalyser(), jobs=2, chunk_size=7))
+    assert [a.doc for a, _ in double] == [a.doc for a in articles]
+    assert [strip_origin(o) for _, o in double] == [strip_origin(o) for _, o in single]
+    assert all(isinstance(o, ArticleOutput) for _, o in double)
+
+
+def test_each_worker_uses_one_analyser_for_all_its_documents() -> None:
+    articles = corpus(200)
+    outputs = [o for _, o in analyse_each(articles, CountingAnalyser(), jobs=2, chunk_size=5)]
+    calls_by_pid: dict[str, list[int]] = {}
+    for output in outputs:
+        assert isinstance(output, ArticleOutput)
+        pid, call = output.mentions[0].reason.split(":")
+        calls_by_pid.setdefault(pid, []).append(int(call))
+    assert str(os.getpid()) not in calls_by_pid  # the work happened in workers
+    for calls in calls_by_pid.values():
+        # One instance per process: its call counter runs 1, 2, 3, ... without restarting.
+        assert sorted(calls) == list(range(1, len(calls) + 1))
+    assert sum(len(c) for c in calls_by_pid.values()) == len(articles)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failing_article_is_skipped_with_its_reason_and_the_rest_go_on(jobs: int) -> None:
+    articles = corpus(20)
+    articles[5] = Article(doc="bad", text="Alpha POISON", path="in/bad.txt")
+    articles[11] = Article(doc="buggy", text="Bravo BUG")
+    outputs = dict((a.doc, o) for a, o in analyse_each(articles, CountingAnalyser(), jobs=jobs))
+    assert len(outputs) == 20
+    poisoned, buggy = outputs["bad"], outputs["buggy"]
+    assert isinstance(poisoned, Skipped) and "poisoned text" in poisoned.reason
+    assert poisoned.where == "in/bad.txt"
+    assert isinstance(buggy, Skipped) and "internal error (KeyError" in buggy.reason
+    assert sum(isinstance(o, ArticleOutput) for o in outputs.values()) == 18
+
+
+def test_analyse_safely_does_not_swallow_keyboard_interrupt() -> None:
+    def interrupted(article: Article) -> ArticleOutput:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        analyse_safely(interrupted, Article(doc="x", text="y"))
+
+
+def test_a_dead_worker_is_a_clear_error() -> None:
+    articles = [*corpus(10), Article(doc="fatal", text="DIE now"), *corpus(10)]
+    with pytest.raises(GeoError, match="worker process died"):
+        list(analyse_each(articles, CountingAnalyser(), jobs=2, chunk_size=2))
+
+
+def test_input_streams_through_a_bounded_window() -> None:
+    """An endless input still yields results: the pool never tries to read it all."""
+    pulled = itertools.count()
+
+    def endless() -> Iterator[Article]:
+        for i in itertools.count():
+            next(pulled)
+            yield Article(doc=f"e{i}", text="Alpha Bravo")
+
+    results = analyse_each(endless(), CountingAnalyser(), jobs=2, chunk_size=4)
+    first = list(itertools.islice(results, 50))
+    results.close()  # type: ignore[attr-defined]
+    assert [a.doc for a, _ in first] == [f"e{i}" for i in range(50)]
+    assert next(pulled) < 50 + 2 * 4 * 4 + 4 + 1  # read ahead by at most the window
+
+
+def test_jobs_below_one_is_refused() -> None:
+    with pytest.raises(GeoError, match="at least 1"):
+        list(analyse_each(corpus(1), CountingAnalyser(), jobs=0))
+
+
+def test_pipeline_accounts_for_articles_the_stages_reject(tmp_path: Path) -> None:
+    """read == processed + skipped, whether a file or an article's analysis failed."""
+    from geo.gazetteer import Gazetteer
+    from geo.pipeline import run
+    from geo.settings import Settings
+
+    (tmp_path / "a.txt").write_text("Alpha moved on.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Bravo POISON here.\n", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("   \n", encoding="utf-8")
+    gazetteer = Gazetteer.load(world=False)
+
+    def mapper(articles: Iterable[Article]) -> Iterator[tuple[Article, Analysed]]:
+        return analyse_each(articles, CountingAnalyser(), jobs=1)
+
+    result = run([tmp_path], Settings(world=False), gazetteer=gazetteer, mapper=mapper)
+    summary = result.summary
+    assert (summary.read, summary.processed, len(summary.skipped)) == (3, 1, 2)
+    reasons = " ".join(reason for _, reason in summary.skipped)
+    assert "poisoned text" in reasons and "empty" in reasons
+    assert [a.doc for a in result.articles] == ["a"]
+
+
+def test_map_with_two_jobs_writes_the_same_files_as_one(tmp_path: Path) -> None:
+    """End to end: ``geo map --jobs 2`` equals ``--jobs 1`` byte for byte (but the map's
+    random element ids)."""
+    import importlib.util
+
+    from geo.articles import sample_corpus_path
+    from geo.cli import main
+
+    stages = ("geo.toponyms", "geo.events", "geo.claims", "geo.features", "geo.export")
+    if any(importlib.util.find_spec(m) is None for m in stages):
+        pytest.skip("pipeline stages not written yet")
+    extra = tmp_path / "in"
+    extra.mkdir()
+    lines = (
+        "Armoured columns rolled from Gori towards Tskhinvali on Monday.",
+        "A roadblock stood near Igoeti, about 45 km (28 miles) from Tbilisi.",
+        "Soldiers pulled out of Senaki and went back to Zugdidi.",
+    )
+    for i in range(40):
+        text = " ".join(lines[(i + k) % 3] for k in range(1 + i % 3))
+        (extra / f"n{i:02d}.txt").write_text(text + "\n", encoding="utf-8")
+    outputs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        argv = ["-q", "map", str(sample_corpus_path()), str(extra), "-o", str(out)]
+        assert main([*argv, "--published", "2008-08-19", "--jobs", jobs]) == 0
+        outputs[jobs] = {
+            name: (out / name).read_bytes()
+            for name in ("events.geojson", "places.geojson", "checks.csv", "run.json")
+        }
+    assert outputs["1"] == outputs["2"]
+    assert json.loads(outputs["1"]["events.geojson"])["features"]
+
+
+def test_spawned_workers_give_the_same_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where fork is not available (or not safe), workers are spawned and get the analyser
+    pickled once each; the output is the same."""
+    import multiprocessing
+
+    import geo.parallel
+
+    monkeypatch.setattr(geo.parallel, "_pool_context", lambda: multiprocessing.get_context("spawn"))
+    articles = corpus(60)
+    single = [strip_origin(o) for _, o in analyse_each(articles, CountingAnalyser(), jobs=1)]
+    spawned = [strip_origin(o) for _, o in analyse_each(articles, CountingAnalyser(), jobs=2)]
+    assert spawned == single
