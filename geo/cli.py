@@ -219,7 +219,10 @@ def _run_corpus(args: argparse.Namespace, settings: Settings) -> Result:
     return pipeline.run(args.paths, settings=settings, published=args.published)
 
 
-def _print_summary(result: Result, out: Path | None = None) -> None:
+def _print_summary(result: Result, out: Path | None = None, quiet: bool = False) -> None:
+    """The run summary on stdout (skips and their reasons on stderr); nothing with -q."""
+    if quiet:
+        return
     summary = result.summary
     line = (
         f"{summary.read} read, {summary.processed} processed, {len(summary.skipped)} skipped; "
@@ -285,7 +288,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     save_map(build_map(result, offline=settings.offline), out / "map.html")
     atomic_write_text(out / "run.json", json.dumps(run_record(result), indent=2) + "\n")
     log.info("wrote %s", ", ".join(p.name for p in written))
-    _print_summary(result, out)
+    _print_summary(result, out, quiet=args.quiet)
     return 0
 
 
