@@ -12,7 +12,6 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 
 from geo.errors import GazetteerError, UnknownPlaceError
@@ -174,16 +173,16 @@ class Gazetteer:
             w = self._world
             assert w is not None
             place = Place(
-                id=w.ids[index],
-                name=w.names_display[index],
+                id=w.place_id(index),
+                name=w.name(index),
                 lat=w.lats[index],
                 lon=w.lons[index],
                 kind=w.kinds[index],
                 country=w.countries[index],
                 admin1=w.admin1s[index],
                 population=w.populations[index],
-                geonameid=w.geonameids[index],
-                source=w.sources[index],
+                geonameid=w.geonameid(index),
+                source=w.source(index),
             )
             self._world_cache[index] = place
         return place
@@ -191,8 +190,8 @@ class Gazetteer:
     def _world_visible(self, index: int) -> bool:
         assert self._world is not None
         return (
-            self._world.geonameids[index] not in self._hidden_geonameids
-            and self._world.ids[index] not in self._hidden_ids
+            self._world.geonameid(index) not in self._hidden_geonameids
+            and self._world.place_id(index) not in self._hidden_ids
         )
 
     def _curated_twins(self) -> frozenset[str]:
@@ -208,12 +207,12 @@ class Gazetteer:
             if place.kind not in ("admin1", "region"):
                 continue
             for alias in (place.name, *place.aliases):
-                for index in world.names.get(fold(alias), ()):
+                for index in world.rows_named(fold(alias)):
                     if world.countries[index] == place.country and world.kinds[index] in (
                         "admin1",
                         "region",
                     ):
-                        hidden.add(world.ids[index])
+                        hidden.add(world.place_id(index))
         return frozenset(hidden)
 
     # -- queries -------------------------------------------------------------------------
@@ -238,13 +237,12 @@ class Gazetteer:
         found = list(self._curated_names.get(key, ()))
         world = self._world
         if world is not None:
-            indices = [i for i in world.names.get(key, ()) if self._world_visible(i)]
+            indices = [i for i in world.rows_named(key) if self._world_visible(i)]
             populations = world.populations
             indices.sort(key=lambda i: -populations[i])
             if limit is not None and len(indices) > limit:
-                ids = world.ids
                 indices = indices[:limit] + [
-                    i for i in indices[limit:] if not ids[i].startswith("gn:")
+                    i for i in indices[limit:] if not world.place_id(i).startswith("gn:")
                 ]
             found.extend(self._world_place(i) for i in indices)
         result = tuple(found)
@@ -260,15 +258,10 @@ class Gazetteer:
         if place is not None:
             return place
         if self._world is not None:
-            index = self._world_index_by_id().get(place_id)
+            index = self._world.index_of(place_id)
             if index is not None:
                 return self._world_place(index)
         raise UnknownPlaceError(f"no gazetteer entry has id {place_id!r}")
-
-    @lru_cache(maxsize=1)  # noqa: B019 - one gazetteer lives for the whole run
-    def _world_index_by_id(self) -> dict[str, int]:
-        assert self._world is not None
-        return {place_id: i for i, place_id in enumerate(self._world.ids)}
 
     def resolve(self, name: str) -> Place:
         """The best single reading of ``name`` (for ``--reference``); curated wins, then size."""
@@ -365,7 +358,7 @@ class Gazetteer:
                         yield form, key
         if self._world is not None:
             variants = self._world.variants
-            for key in self._world.names:
+            for key in self._world.name_keys():
                 if not key.endswith("."):
                     yield match_key(key), key
                 for form in variants.get(key, ()):
@@ -396,7 +389,7 @@ class Gazetteer:
         for key in self._curated_names:
             yield key, True
         if self._world is not None:
-            for key in self._world.names:
+            for key in self._world.name_keys():
                 if key not in self._curated_names:
                     yield key, False
 

@@ -1,10 +1,12 @@
 """Toponym recognition: find every gazetteer name in a text, keep the ones that are places.
 
-One Aho-Corasick automaton (``pyahocorasick``) holds every name, alias and demonym of the
-gazetteer in :func:`geo.names.match_form`; the text is put in the same form (same length,
-so offsets carry over) and scanned once. Keys are padded with spaces, so a hit always
-starts and ends on a word boundary. The automaton is pickled into the world cache folder,
-keyed by the gazetteer's content.
+One table (a :class:`geo.world.StringTable`, far lighter than a character trie) holds every
+name, alias and demonym of the gazetteer in :func:`geo.names.match_form`, plus every prefix
+of a name that ends before a space; the text is put in the same form (same length, so offsets
+carry over) and, from each space, the runs up to the following spaces are looked up until
+no longer name starts so. A hit thus always starts and ends on a word boundary, exactly as
+with an automaton of space-padded names. The table is pickled into the world cache
+folder, keyed by the gazetteer's content.
 
 Hits are then filtered by general rules, each of which leaves a reason a reader can see:
 case (a place is capitalised; a short all-capitals word must be a known code such as
@@ -27,11 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import ahocorasick
-
 from geo.names import fold, match_form, match_key
 from geo.toponym_lists import common_words, word_list
-from geo.world import cache_dir, write_cache
+from geo.world import StringTable, cache_dir, write_cache
 
 if TYPE_CHECKING:
     from geo.gazetteer import Gazetteer
@@ -39,11 +39,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_FORMAT = 2
-_LENGTH_MASK = 0xFF
-_CODE_BIT = 1 << 8
-_ENTRY_SHIFT = 9
+_FORMAT = 6
+#: The run is the start of a longer name (it is followed by a space in some name).
+_PREFIX_BIT = 1
+_CODE_BIT = 1 << 1
+#: The run is a name (not only the start of longer ones).
+_NAME_BIT = 1 << 2
+_ENTRY_SHIFT = 3
 _MAX_LENGTH = 255
+#: :func:`_scan`'s marker of a run not looked up yet (values are never negative).
+_UNSEEN = -1
+#: Runs whose values a recogniser remembers before it starts afresh.
+_MEMO_SIZE = 100_000
+#: How many name tables (of different gazetteers) the cache folder keeps.
+_KEEP_TABLES = 4
 
 #: Words after which a capitalised common word is used as a place ("in Reading").
 _LOCATIVES = frozenset(
@@ -93,7 +102,7 @@ class Recogniser:
 
     def __init__(self, gazetteer: Gazetteer, use_cache: bool = True) -> None:
         self.gazetteer = gazetteer
-        self._automaton, self._entries = _load_or_build(gazetteer, use_cache)
+        self._forms, self._entries = _load_or_build(gazetteer, use_cache)
         self._common = common_words()
         self._english = word_list("toponym_english_words")
         self._eponym_words = word_list("toponym_eponym_words")
@@ -109,17 +118,17 @@ class Recogniser:
         self._hard_words = word_list("toponym_common_words_extra")
         self._org_acronyms = word_list("toponym_org_acronyms")
         self._strong: dict[tuple[tuple[str, ...], bool], bool] = {}
+        self._memo: dict[str, int | None] = {}
 
     # -- raw hits ----------------------------------------------------------------------
     def _hits(self, text: str) -> list[tuple[int, int, tuple[str, ...], str, bool]]:
         padded = " " + match_form(text) + " "
         hits = []
         entries = self._entries
-        for end, value in self._automaton.iter(padded):
-            length = value & _LENGTH_MASK
-            start = end - length - 1
-            if not text[start].isupper():
-                continue
+        if len(self._memo) > _MEMO_SIZE:
+            self._memo.clear()
+        for start, end, value in _scan(self._forms, padded, text, self._memo):
+            length = end - start - 1
             index = value >> _ENTRY_SHIFT
             if index:
                 keys, demonym = entries[index]
@@ -437,49 +446,113 @@ def _sentence_start(text: str, start: int) -> bool:
     return i < 0 or text[i] in _SENTENCE_END
 
 
-# -- the automaton -------------------------------------------------------------------------
+# -- the name table ------------------------------------------------------------------------
+#: Match form -> packed value (see :func:`build_table`).
+Forms = StringTable
+Entries = list[tuple[tuple[str, ...], str]]
+
+
+def _scan(
+    forms: Forms, padded: str, text: str, memo: dict[str, int | None] | None = None
+) -> list[tuple[int, int, int]]:
+    """``(start, end, value)`` of every name in ``padded`` (``text`` in match form between
+    two spaces) that lies between two spaces and is capitalised in ``text``: ``start`` and
+    ``end`` index those spaces in ``padded`` (``start`` is the name's first letter in
+    ``text``). ``memo`` keeps the values of runs already looked up (texts repeat them)."""
+    spaces = _space_positions(padded)
+    found = []
+    memo = {} if memo is None else memo
+    remembered = memo.get
+    size, count = len(text), len(spaces)
+    for a in range(count - 1):
+        start = spaces[a]
+        if start >= size or not text[start].isupper():
+            continue
+        begin = start + 1
+        for b in range(a + 1, count):
+            end = spaces[b]
+            run = padded[begin:end]
+            value = remembered(run, _UNSEEN)
+            if value == _UNSEEN:
+                value = memo[run] = forms.get(run)
+            if value is None:
+                break
+            if value & _NAME_BIT:
+                found.append((start, end, value))
+            if not value & _PREFIX_BIT:
+                break
+    return found
+
+
+def _space_positions(padded: str) -> list[int]:
+    """The index of every space in ``padded``."""
+    positions = []
+    at = -1
+    for part in padded.split(" ")[:-1]:
+        at += len(part) + 1
+        positions.append(at)
+    return positions
+
+
 def _cache_file(gazetteer: Gazetteer) -> Path:
     return cache_dir() / f"toponyms-v{_FORMAT}-{gazetteer.content_key()}.pickle"
 
 
-def _load_or_build(
-    gazetteer: Gazetteer, use_cache: bool
-) -> tuple[ahocorasick.Automaton, list[tuple[tuple[str, ...], str]]]:
+def _load_or_build(gazetteer: Gazetteer, use_cache: bool) -> tuple[Forms, Entries]:
     path = _cache_file(gazetteer)
     if use_cache and path.exists():
         try:
             with path.open("rb") as handle:
-                automaton, entries = pickle.load(handle)
-            return automaton, entries
+                forms, entries = pickle.load(handle)
+            if isinstance(forms, StringTable) and isinstance(entries, list):
+                return forms, entries
+            log.warning("toponym table cache %s has an unknown layout; rebuilding it", path)
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
-            log.warning("toponym automaton cache %s is unreadable; rebuilding it", path)
-    automaton, entries = build_automaton(gazetteer)
+            log.warning("toponym table cache %s is unreadable; rebuilding it", path)
+    forms, entries = build_table(gazetteer)
     if use_cache and gazetteer.has_world:
-        write_cache(path, (automaton, entries))
-        for stale in path.parent.glob("toponyms-v*.pickle"):
-            if stale != path:  # an automaton of an older gazetteer: ~140 MB each
-                stale.unlink(missing_ok=True)
-    return automaton, entries
+        write_cache(path, (forms, entries))
+        _remove_stale(path)
+    return forms, entries
 
 
-def build_automaton(
-    gazetteer: Gazetteer,
-) -> tuple[ahocorasick.Automaton, list[tuple[tuple[str, ...], str]]]:
+def _remove_stale(path: Path) -> None:
+    """Delete tables of older formats, and all but the newest few of other gazetteers
+    (about 15 MB each; a test's own gazetteer then does not evict the theatre's)."""
+    current: list[Path] = []
+    for other in path.parent.glob("toponyms-v*.pickle"):
+        number = other.name.removeprefix("toponyms-v").split("-", 1)[0]
+        if number == str(_FORMAT):
+            current.append(other)
+        elif other != path:
+            other.unlink(missing_ok=True)
+    stale = [other for other in current if other != path]
+    try:
+        stale.sort(key=lambda other: other.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for other in stale[_KEEP_TABLES - 1 :]:
+        other.unlink(missing_ok=True)
+
+
+def build_table(gazetteer: Gazetteer) -> tuple[Forms, Entries]:
     """Index every spelling of every name and demonym of ``gazetteer``.
 
-    Each value packs the key length (8 bits), a "written as a code" flag and an index into
-    ``entries`` (the folded names and demonym of the spelling; index 0 means "the
+    Each value packs a "a longer name starts so" flag, a "written as a code" flag, a "this
+    is a name" flag (unset for a run that is only the start of longer names) and an index
+    into ``entries`` (the folded names and demonym of the spelling; index 0 means "the
     spelling is itself the folded name", which holds for most of them).
     """
-    forms: dict[str, set[str]] = defaultdict(set)
+    first: dict[str, str] = {}  # one key per form; a set only for the few with more
+    more: dict[str, set[str]] = defaultdict(set)
     for form, key in gazetteer.match_names():
-        if 0 < len(form) <= _MAX_LENGTH:
-            forms[form].add(key)
+        if 0 < len(form) <= _MAX_LENGTH and first.setdefault(form, key) != key:
+            more[form].add(key)
     demonyms = {match_key(word): word for word in gazetteer.demonym_words()}
-    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-    entries: list[tuple[tuple[str, ...], str]] = [((), "")]
-    for form in forms.keys() | demonyms.keys():
-        keys = tuple(sorted(forms.get(form, ())))
+    forms: dict[str, int] = {}
+    entries: Entries = [((), "")]
+    for form in sorted(first.keys() | demonyms.keys()):
+        keys = tuple(sorted({first[form], *more.get(form, ())})) if form in first else ()
         demonym = demonyms.get(form, "")
         code = bool(keys) and all(gazetteer.is_code(k) for k in keys)
         if keys == (form,) and not demonym:
@@ -487,8 +560,10 @@ def build_automaton(
         else:
             entries.append((keys, demonym))
             index = len(entries) - 1
-        value = (index << _ENTRY_SHIFT) | (_CODE_BIT if code else 0) | len(form)
-        automaton.add_word(f" {form} ", value)
-    automaton.make_automaton()
-    log.info("toponym automaton: %d spellings, %d with entries", len(automaton), len(entries))
-    return automaton, entries
+        flags = _NAME_BIT | (_CODE_BIT if code else 0)
+        forms[form] = forms.get(form, 0) | (index << _ENTRY_SHIFT) | flags
+        for cut, char in enumerate(form):
+            if char == " ":
+                forms[form[:cut]] = forms.get(form[:cut], 0) | _PREFIX_BIT
+    log.info("toponym table: %d spellings and prefixes, %d entries", len(forms), len(entries))
+    return StringTable.build(forms), entries

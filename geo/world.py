@@ -15,12 +15,17 @@ downloaded):
   ``data/world_regions.csv``; extra names (U.S., Calif., NSW): ``data/world_aliases.csv``.
 
 The columns are pickled to a cache file keyed by the package versions and the data files,
-so a warm load skips all the parsing.
+so a warm load skips all the parsing. They are kept compact (about 250,000 places and
+630,000 names): numbers in typed arrays, display names as one UTF-8 buffer, repeated
+strings shared, ``gn:`` ids and GeoNames sources derived from the GeoNames id, and the
+name index as sorted CRC-32 hashes into one text of all names (every hit is checked
+against the name itself, so a hash collision never changes an answer).
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import csv
 import hashlib
 import importlib.metadata
@@ -30,8 +35,10 @@ import os
 import pickle
 import re
 import tempfile
+import zlib
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +48,7 @@ from geo.toponym_lists import alternate_name_noise
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 9
+CACHE_FORMAT = 11
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _DATA_FILES = (
     "world_regions.csv",
@@ -63,25 +70,117 @@ _ADMIN_SUFFIXES = re.compile(
 )
 
 
+#: A :class:`StringTable` finds a hash among those with the same top 16 bits.
+_BUCKET_SHIFT = 16
+_BUCKETS = 1 << (32 - _BUCKET_SHIFT)
+#: In a source text, stands for the row's GeoNames id (sources are mostly alike but for it).
+_ID_MARK = "\x00"
+
+
+def _name_hash(key: str) -> int:
+    """A hash of a folded name that is the same in every process (unlike :func:`hash`)."""
+    return zlib.crc32(key.encode("utf-8", "surrogatepass"))
+
+
+@dataclass(slots=True)
+class StringTable:
+    """A read-only ``str -> int`` mapping without one Python object per key: the keys as
+    one text, their sorted CRC-32 hashes and the values in typed arrays (a few bytes a key
+    instead of about 100; unpickling it is near instant). A hit is checked against the
+    key itself, so a hash collision costs a comparison, never a wrong answer."""
+
+    text: str  # every key followed by "\n", in insertion order
+    starts: array[int]  # 'I', offset of each key in text
+    hashes: array[int]  # 'I', sorted hashes of the keys
+    order: array[int]  # 'I', key number of each sorted hash
+    values: array[int]  # 'q', value of each key number
+    buckets: array[int]  # 'I', where the hashes with each top 16 bits start (65,537)
+
+    @classmethod
+    def build(cls, mapping: dict[str, int]) -> StringTable:
+        keys = list(mapping)
+        if any("\n" in key for key in keys):
+            raise ValueError("a StringTable key may not hold a line break")
+        starts = array("I")
+        position = 0
+        for key in keys:
+            starts.append(position)
+            position += len(key) + 1
+        hashed = sorted((_name_hash(key), number) for number, key in enumerate(keys))
+        hashes = array("I", (h for h, _ in hashed))
+        buckets = array("I", [0] * (_BUCKETS + 1))
+        for value in hashes:
+            buckets[(value >> _BUCKET_SHIFT) + 1] += 1
+        for bucket in range(_BUCKETS):
+            buckets[bucket + 1] += buckets[bucket]
+        return cls(
+            text="".join(f"{key}\n" for key in keys),
+            starts=starts,
+            hashes=hashes,
+            order=array("I", (n for _, n in hashed)),
+            values=array("q", mapping.values()),
+            buckets=buckets,
+        )
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def get(self, key: str) -> int | None:
+        """The value of ``key``, or None."""
+        if "\n" in key:
+            return None
+        hashes, text, starts = self.hashes, self.text, self.starts
+        wanted = _name_hash(key)
+        bucket = wanted >> _BUCKET_SHIFT
+        low, high = self.buckets[bucket], self.buckets[bucket + 1]
+        position = bisect.bisect_left(hashes, wanted, low, high)
+        while position < high and hashes[position] == wanted:
+            number = self.order[position]
+            start = starts[number]
+            if text.startswith(key, start) and text[start + len(key)] == "\n":
+                value: int = self.values[number]
+                return value
+            position += 1
+        return None
+
+    def items(self) -> Iterator[tuple[str, int]]:
+        """Every ``(key, value)`` in insertion order."""
+        text = self.text
+        start = 0
+        for value in self.values:
+            end = text.index("\n", start)
+            yield text[start:end], value
+            start = end + 1
+
+
 @dataclass(slots=True)
 class WorldRows:
-    """Column store of world places; ``names`` maps a folded name to row indices.
+    """Compact column store of world places, read through its methods.
 
+    Row ``i`` is a place: :meth:`place_id`, :meth:`name`, ``lats[i]``, ``lons[i]``,
+    ``kinds[i]``, ``countries[i]``, ``admin1s[i]``, ``populations[i]``,
+    :meth:`geonameid`, :meth:`source`. :meth:`rows_named` maps a folded name to its rows.
     ``variants`` maps a folded name to the other match forms its spellings take in text
     (``"cote divoire"`` -> ``("cote d ivoire",)``), for the toponym matcher.
     """
 
-    ids: list[str]
-    names_display: list[str]
-    lats: list[float]
-    lons: list[float]
+    geonameid_column: array[int]  # 'q'; -1 for none
+    other_ids: dict[int, str]  # rows whose id is not "gn:<geonameid>"
+    display: bytes  # UTF-8 display names, one after the other
+    display_starts: array[int]  # 'I', len(rows) + 1 offsets
+    lats: array[float]  # 'd'
+    lons: array[float]  # 'd'
     kinds: list[str]
     countries: list[str]
     admin1s: list[str]
-    populations: list[int]
-    geonameids: list[int | None]
-    sources: list[str]
-    names: dict[str, tuple[int, ...]]
+    populations: array[int]  # 'q'
+    source_codes: array[int]  # 'I', index into source_table
+    source_table: list[str]  # texts; _ID_MARK stands for the GeoNames id
+    names: StringTable  # folded name (first-seen order) -> its row, or ~offset in name_rows
+    name_rows: array[int]  # 'i', at an offset: count, then the rows
+    id_rows: dict[str, int]  # row of each id that is not "gn:<geonameid>"
+    gn_ids: array[int]  # 'q', sorted GeoNames ids of "gn:" rows
+    gn_rows: array[int]  # 'i', row of each of gn_ids
     capitals: dict[str, int]
     demonyms: dict[str, str]
     variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -89,7 +188,81 @@ class WorldRows:
     key: str = ""
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.kinds)
+
+    def place_id(self, index: int) -> str:
+        """The id of row ``index`` ("gn:611717", "country:GE", "admin1:GE:Shida Kartli")."""
+        other = self.other_ids.get(index)
+        return other if other is not None else f"gn:{self.geonameid_column[index]}"
+
+    def geonameid(self, index: int) -> int | None:
+        value: int = self.geonameid_column[index]
+        return None if value < 0 else value
+
+    def name(self, index: int) -> str:
+        starts = self.display_starts
+        return self.display[starts[index] : starts[index + 1]].decode("utf-8")
+
+    def source(self, index: int) -> str:
+        text = self.source_table[self.source_codes[index]]
+        if _ID_MARK not in text:
+            return text
+        return text.replace(_ID_MARK, str(self.geonameid_column[index]))
+
+    def name_count(self) -> int:
+        return len(self.names)
+
+    def name_keys(self) -> Iterator[str]:
+        """Every folded name once, in the order the names were first indexed."""
+        return (key for key, _ in self.names.items())
+
+    def rows_named(self, key: str) -> tuple[int, ...]:
+        """The rows that carry the folded name ``key`` (``()`` for none)."""
+        value = self.names.get(key)
+        if value is None:
+            return ()
+        if value >= 0:
+            return (value,)
+        offset = ~value
+        count = self.name_rows[offset]
+        return tuple(self.name_rows[offset + 1 : offset + 1 + count])
+
+    def has_name(self, key: str) -> bool:
+        return self.names.get(key) is not None
+
+    def index_of(self, place_id: str) -> int | None:
+        """The row with this id, or None."""
+        index = self.id_rows.get(place_id)
+        if index is not None:
+            return index
+        digits = place_id[3:] if place_id.startswith("gn:") else ""
+        if not digits.isdigit() or f"gn:{int(digits)}" != place_id:
+            return None
+        wanted = int(digits)
+        position = bisect.bisect_left(self.gn_ids, wanted)
+        if position < len(self.gn_ids) and self.gn_ids[position] == wanted:
+            row: int = self.gn_rows[position]
+            return row
+        return None
+
+
+@dataclass(slots=True)
+class _Columns:
+    """The world rows while they are built: plain lists, packed by :func:`_pack`."""
+
+    ids: list[str] = field(default_factory=list)
+    names_display: list[str] = field(default_factory=list)
+    lats: list[float] = field(default_factory=list)
+    lons: list[float] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    admin1s: list[str] = field(default_factory=list)
+    populations: list[int] = field(default_factory=list)
+    geonameids: list[int | None] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    names: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    capitals: dict[str, int] = field(default_factory=dict)
+    demonyms: dict[str, str] = field(default_factory=dict)
 
 
 def _version(package: str) -> str:
@@ -151,8 +324,7 @@ def _is_code(alias: str) -> bool:
 
 class _Builder:
     def __init__(self) -> None:
-        self.rows = WorldRows([], [], [], [], [], [], [], [], [], [], {}, {}, {})
-        self._names: dict[str, list[int]] = defaultdict(list)
+        self.rows = _Columns()
         self._variants: dict[str, set[str]] = defaultdict(set)
         self._codes: set[str] = set()
         self.index_by_id: dict[str, int] = {}
@@ -199,7 +371,7 @@ class _Builder:
                 continue
             if allow_codes and alias.replace(".", "").isupper():
                 self._codes.add(key)
-            rows = self._names[key]
+            rows = self.rows.names[key]
             if not rows or rows[-1] != index:
                 rows.append(index)
             for form in spellings(alias):
@@ -207,10 +379,102 @@ class _Builder:
                     self._variants[key].add(form)
 
     def finish(self) -> WorldRows:
-        self.rows.names = {k: tuple(v) for k, v in self._names.items()}
-        self.rows.variants = {k: tuple(sorted(v)) for k, v in self._variants.items()}
-        self.rows.codes = frozenset(self._codes)
-        return self.rows
+        """Pack the columns (see :class:`WorldRows`)."""
+        return _pack(
+            self.rows,
+            {k: tuple(sorted(v)) for k, v in self._variants.items()},
+            frozenset(self._codes),
+        )
+
+
+def _shared(values: list[str]) -> list[str]:
+    """``values`` with equal strings made one object (the pickle then stores each once)."""
+    canonical: dict[str, str] = {}
+    return [canonical.setdefault(v, v) for v in values]
+
+
+def _source_codes(c: _Columns) -> tuple[array[int], list[str]]:
+    """Each row's source as an index into a table of texts where :data:`_ID_MARK` stands
+    for the row's GeoNames id ("GeoNames 611717 (...)" -> "GeoNames \\x00 (...)")."""
+    table: dict[str, int] = {}
+    codes = array("I")
+    for source, geonameid in zip(c.sources, c.geonameids, strict=True):
+        if _ID_MARK in source:
+            raise ValueError(f"a source text holds a NUL character: {source!r}")
+        text = source
+        if geonameid is not None:
+            marked = source.replace(str(geonameid), _ID_MARK)
+            if marked.replace(_ID_MARK, str(geonameid)) == source:
+                text = marked
+        codes.append(table.setdefault(text, len(table)))
+    return codes, list(table)
+
+
+def _pack_names(names: dict[str, list[int]]) -> dict[str, object]:
+    """The name index columns of :class:`WorldRows`."""
+    values: dict[str, int] = {}
+    rows = array("i")
+    for key, indices in names.items():
+        if len(indices) == 1:
+            values[key] = indices[0]
+        else:
+            values[key] = ~len(rows)
+            rows.append(len(indices))
+            rows.extend(indices)
+    return {"names": StringTable.build(values), "name_rows": rows}
+
+
+def _pack_ids(c: _Columns) -> dict[str, object]:
+    """The id columns of :class:`WorldRows` (the last row with an id wins, as in a dict)."""
+    last = {place_id: i for i, place_id in enumerate(c.ids)}
+    other_ids = {
+        i: place_id
+        for i, (place_id, geonameid) in enumerate(zip(c.ids, c.geonameids, strict=True))
+        if geonameid is None or place_id != f"gn:{geonameid}"
+    }
+    id_rows: dict[str, int] = {}
+    by_geonameid: list[tuple[int, int]] = []
+    for place_id, i in last.items():
+        digits = place_id[3:] if place_id.startswith("gn:") else ""
+        if digits.isdigit() and f"gn:{int(digits)}" == place_id:
+            by_geonameid.append((int(digits), i))
+        else:
+            id_rows[place_id] = i
+    by_geonameid.sort()
+    return {
+        "other_ids": other_ids,
+        "id_rows": id_rows,
+        "gn_ids": array("q", (g for g, _ in by_geonameid)),
+        "gn_rows": array("i", (i for _, i in by_geonameid)),
+    }
+
+
+def _pack(c: _Columns, variants: dict[str, tuple[str, ...]], codes: frozenset[str]) -> WorldRows:
+    display = array("I", [0])
+    encoded = bytearray()
+    for name in c.names_display:
+        encoded += name.encode("utf-8")
+        display.append(len(encoded))
+    source_codes, source_table = _source_codes(c)
+    return WorldRows(
+        geonameid_column=array("q", (-1 if g is None else g for g in c.geonameids)),
+        display=bytes(encoded),
+        display_starts=display,
+        lats=array("d", c.lats),
+        lons=array("d", c.lons),
+        kinds=_shared(c.kinds),
+        countries=_shared(c.countries),
+        admin1s=_shared(c.admin1s),
+        populations=array("q", c.populations),
+        source_codes=source_codes,
+        source_table=source_table,
+        capitals=dict(c.capitals),
+        demonyms=dict(c.demonyms),
+        variants=variants,
+        codes=codes,
+        **_pack_ids(c),  # type: ignore[arg-type]
+        **_pack_names(c.names),  # type: ignore[arg-type]
+    )
 
 
 def _plausible_alternates(name: str, aliases: Iterable[str], noise: frozenset[str]) -> list[str]:
@@ -358,7 +622,7 @@ def _add_countries(builder: _Builder) -> dict[str, str]:
     return capitals
 
 
-def _link_capitals(rows: WorldRows, capital_names: dict[str, str]) -> None:
+def _link_capitals(rows: _Columns, capital_names: dict[str, str]) -> None:
     """Map each country code to the row of its capital city (by name within the country)."""
     for code, capital_name in capital_names.items():
         best = None
@@ -457,7 +721,7 @@ def _add_regions(builder: _Builder, populations: dict[tuple[str, str], int]) -> 
 
 
 def _name_admin1_codes(
-    rows: WorldRows, admin1_of_place: dict[tuple[str, str, float, float], str]
+    rows: _Columns, admin1_of_place: dict[tuple[str, str, float, float], str]
 ) -> None:
     """Replace the GeoNames admin1 codes of populated places by region names.
 
@@ -521,10 +785,10 @@ def build_world() -> WorldRows:
     _add_regions(builder, populations)
     _add_data_regions(builder)
     _add_aliases(builder)
+    _link_capitals(builder.rows, capital_names)
     rows = builder.finish()
-    _link_capitals(rows, capital_names)
     rows.key = world_key()
-    log.info("built world gazetteer: %d places, %d names", len(rows), len(rows.names))
+    log.info("built world gazetteer: %d places, %d names", len(rows), rows.name_count())
     return rows
 
 
@@ -543,7 +807,16 @@ def load_world(use_cache: bool = True) -> WorldRows:
     rows = build_world()
     if use_cache:
         write_cache(path, rows)
+        _remove_older_formats(path.parent)
     return rows
+
+
+def _remove_older_formats(folder: Path) -> None:
+    """Delete world caches of older formats (about 40 MB each; no version reads them)."""
+    for stale in folder.glob("world-v*.pickle"):
+        number = stale.name.removeprefix("world-v").split("-", 1)[0]
+        if number.isdigit() and int(number) < CACHE_FORMAT:
+            stale.unlink(missing_ok=True)
 
 
 def write_cache(path: Path, obj: object) -> None:

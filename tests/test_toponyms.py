@@ -386,3 +386,48 @@ def test_an_advance_on_a_capital_phrase_becomes_a_hypothetical_event(
     events = extract_events(article, world_toponymizer.mentions(article))
     at_capital = [e for e in events if [p.id for p in e.places] == ["ge-tbilisi"]]
     assert at_capital and all(e.status == "hypothetical" for e in at_capital)
+
+
+def test_name_table_scan_finds_exactly_the_names_between_spaces(tmp_path: Path) -> None:
+    from geo.names import match_form
+    from geo.toponym_match import _NAME_BIT, _scan, _space_positions, build_table
+
+    path = tmp_path / "small.csv"
+    path.write_text(
+        SMALL_CSV + "xa-twin,Anselm,Anselm  Bay|Port,10.1,20.1,town,XA,North,10,,test row\n",
+        encoding="utf-8",
+    )
+    forms, entries = build_table(Gazetteer.load(path, world=False))
+    names = {form for form, value in forms.items() if value & _NAME_BIT}
+    assert {"port anselm", "anselm harbour", "anselm  bay", "port", "xandia"} <= names
+    assert "port anselm harbour" not in names
+    text = "From Port Anselm  Bay, the Anselm Harbour ferry  runs to Mill Town in Xandia."
+    padded = " " + match_form(text) + " "
+    spaces = [i for i, char in enumerate(padded) if char == " "]
+    expected = {
+        (i, j) for a, i in enumerate(spaces) for j in spaces[a + 1 :] if padded[i + 1 : j] in names
+    }
+    found = {(start, end) for start, end, _ in _scan(forms, padded, text)}
+    assert found == {(i, j) for i, j in expected if text[i].isupper()}
+    assert _space_positions(padded) == spaces
+    assert {text[i : j - 1] for i, j in found} >= {"Port Anselm", "Anselm  Bay", "Mill Town"}
+    assert entries[0] == ((), "")
+
+
+def test_stale_name_tables_are_removed_but_recent_ones_kept(tmp_path: Path) -> None:
+    import os
+
+    from geo.toponym_match import _FORMAT, _KEEP_TABLES, _remove_stale
+
+    older = tmp_path / f"toponyms-v{_FORMAT - 1}-aaaa.pickle"
+    others = [tmp_path / f"toponyms-v{_FORMAT}-{n:04d}.pickle" for n in range(_KEEP_TABLES + 2)]
+    unrelated = tmp_path / "world-v1-x.pickle"
+    for age, path in enumerate([older, *others, unrelated]):
+        path.write_bytes(b"x")
+        os.utime(path, (1_000_000 - age * 10, 1_000_000 - age * 10))
+    fresh = tmp_path / f"toponyms-v{_FORMAT}-ffff.pickle"
+    fresh.write_bytes(b"x")
+    _remove_stale(fresh)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    kept = [p.name for p in others[: _KEEP_TABLES - 1]]  # the newest of the others
+    assert left == sorted([fresh.name, unrelated.name, *kept])
