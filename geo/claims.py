@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from shapely.geometry.base import BaseGeometry
 
 from geo import geodesy
+from geo.dates import lower_exact
 from geo.models import Article, Check, Claim, Mention, Place
 from geo.names import fold
 from geo.sentences import split_sentences
@@ -158,6 +159,9 @@ _QUANTITY = re.compile(
     [\s-]*(?P<unit>{_UNIT})""",
     re.IGNORECASE | re.VERBOSE,
 )
+#: Every match of ``_QUANTITY`` holds one of these (``_UNIT`` is written in lower case).
+_UNIT_LOWER = re.compile(_UNIT)
+_UNIT_ANY_CASE = re.compile(_UNIT, re.IGNORECASE)
 _SECOND_PAREN = re.compile(
     rf"""\s*\(\s*(?:(?:about|around|some|roughly|approximately|nearly|almost|or)\s+)?
     (?P<lo>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<hi>{_NUMBER}))?[\s-]*(?P<unit>{_UNIT})\s*\)""",
@@ -708,13 +712,24 @@ def _surface(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def may_state_distance(text: str) -> bool:
+    """A cheap pre-filter: False only where ``text`` has no unit of distance, so no claim."""
+    lowered = lower_exact(text)
+    if lowered is not None:
+        return _UNIT_LOWER.search(lowered) is not None
+    return _UNIT_ANY_CASE.search(text) is not None
+
+
 def extract_claims(
     article: Article, mentions: Sequence[Mention], gazetteer: Gazetteer
 ) -> list[Claim]:
     """Every distance claim in ``article``, with its subject and reference resolved."""
-    document = _Document(article, mentions, gazetteer)
     text = article.text
     claims: list[Claim] = []
+    if not may_state_distance(text):
+        log.debug("claims: %d distance claims in %s", len(claims), article.doc)
+        return claims
+    document = _Document(article, mentions, gazetteer)
     consumed = -1
     for match in _QUANTITY.finditer(text):
         if match.start() < consumed:

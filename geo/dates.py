@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -105,6 +106,135 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("earlier", r"\bearlier(?:\s+today|\s+in\s+the\s+day|\s+on)?\b(?!\s+(?:than|this|that|in\b))"),
 )
 _COMPILED = tuple((name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS)
+
+_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAY_WORDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: Per pattern, words one of which every match contains (in the folded text, see
+#: ``_folded``), and optionally a regex every match contains: no hit, no match.
+_GATES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "iso": (("-",), r"\d-\d"),
+    "day_range": (_MONTH_STEMS, None),
+    "month_range": (_MONTH_STEMS, None),
+    "day_month": (_MONTH_STEMS, None),
+    "month_day": (_MONTH_STEMS, None),
+    "month_year": (_MONTH_STEMS, None),
+    "in_month": (tuple(_MONTH_NAMES.split("|")), None),
+    "rel_span": (("week", "month"), None),
+    "span": (("week", "month"), None),
+    "weekend": (("weekend",), None),
+    "offset_ago": (("ago",), r"\sago"),
+    "offset_rel": (
+        ("later", "after", "earlier", "before"),
+        r"(?:day|week)s?\s+(?:later|after|earlier|before)",
+    ),
+    "next_day": (
+        ("day", "morning", "evening", "night"),
+        r"(?:next|following|previous|preceding)\s+(?:day|morning|evening|night)"
+        r"|day\s+(?:before|after)",
+    ),
+    "weekday": (_DAY_WORDS, None),
+    "deictic": (
+        (
+            "yesterday",
+            "today",
+            "tonight",
+            "tomorrow",
+            "overnight",
+            "morning",
+            "afternoon",
+            "evening",
+        ),
+        r"yesterday|today|tonight|tomorrow|overnight|this\s+(?:morning|afternoon|evening)",
+    ),
+    "earlier": (("earlier",), None),
+}
+#: Per pattern, a regex over the folded text whose matches start at every position where
+#: a match of the pattern can start (matches of the pattern start at a word boundary, so
+#: none starts inside one of these); the pattern is then tried only there.
+_STARTS: dict[str, str] = {
+    "day_range": r"\d+",
+    "day_month": r"\d+",
+    "month_range": "|".join(_MONTH_STEMS),
+    "month_day": "|".join(_MONTH_STEMS),
+    "month_year": "|".join(_MONTH_STEMS),
+}
+
+
+def _optional(source: str | None) -> re.Pattern[str] | None:
+    return re.compile(source) if source is not None else None
+
+
+_SCANS = tuple(
+    (
+        name,
+        pattern,
+        re.compile(pattern.pattern),
+        _GATES[name][0],
+        _optional(_GATES[name][1]),
+        _optional(_STARTS.get(name)),
+    )
+    for name, pattern in _COMPILED
+)
+#: The characters other than A-Z that match an ASCII letter case-insensitively.
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_FOLD_CHARS = frozenset(chr(code) for code in _FOLD)
+
+
+def _folded(text: str) -> str | None:
+    """``text`` in lower case, position for position, where a case-insensitive pattern
+    letter matches exactly the folded letter; None where folding changes the length."""
+    if not text.isascii() and any(chr(code) in text for code in _FOLD):
+        text = text.translate(_FOLD)
+    folded = text.lower()
+    return folded if len(folded) == len(text) else None
+
+
+def lower_exact(text: str) -> str | None:
+    """``text.lower()`` where a regex written in lower case matches it exactly where the
+    same regex matches ``text`` case-insensitively (position for position); else None."""
+    return text.lower() if _lower_only_ascii(text) else None
+
+
+def _lower_only_ascii(text: str) -> bool:
+    """Whether lower-casing ``text`` changes only ASCII letters, and no character but an
+    ASCII letter matches one case-insensitively: then a lower-case pattern matches the
+    lower-cased text exactly where it matches the text case-insensitively."""
+    return text.isascii() or all(
+        char.isascii() or (char.lower() == char and char not in _FOLD_CHARS) for char in set(text)
+    )
+
+
+def _passes(folded: str | None, words: tuple[str, ...], gate: re.Pattern[str] | None) -> bool:
+    if folded is None:
+        return True
+    if not any(word in folded for word in words):
+        return False
+    return gate is None or gate.search(folded) is not None
+
+
+def _matches(
+    text: str,
+    pattern: re.Pattern[str],
+    folded: str | None,
+    starts: re.Pattern[str] | None,
+    seen: dict[re.Pattern[str], list[int]],
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, trying the pattern only where ``starts`` matches in
+    ``folded`` (``text`` position for position); ``seen`` caches those positions."""
+    if starts is None or folded is None:
+        yield from pattern.finditer(text)
+        return
+    positions = seen.get(starts)
+    if positions is None:
+        positions = seen[starts] = [found.start() for found in starts.finditer(folded)]
+    cursor = 0
+    for position in positions:
+        if position < cursor:
+            continue
+        match = pattern.match(text, position)
+        if match is not None:
+            yield match
+            cursor = max(match.end(), position + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,8 +420,10 @@ def _resolve_weekend(text: str, published: date) -> ResolvedDate:
 
 
 def _resolve_weekday(text: str, published: date) -> ResolvedDate:
-    lowered = text.lower()
-    name = next(w for w in WEEKDAYS if w in lowered)
+    lowered = text.casefold()  # casefold, not lower: the pattern also matches "ſunday"
+    name = next((w for w in WEEKDAYS if w in lowered), None)
+    if name is None:
+        return UNKNOWN
     index = WEEKDAYS.index(name)
     if lowered.startswith("next"):
         upcoming = next_weekday(index, published)
@@ -389,10 +521,20 @@ def find_dates(
     """
     taken: list[tuple[int, int, str]] = []
     used = bytearray(len(text))
-    for kind, pattern in _COMPILED:
-        for match in pattern.finditer(text):
+    folded = _folded(text)
+    exact = folded is not None and _lower_only_ascii(text)
+    seen: dict[re.Pattern[str], list[int]] = {}
+    for kind, pattern, lower_pattern, words, gate, starts in _SCANS:
+        if not _passes(folded, words, gate):
+            continue
+        if exact:
+            assert folded is not None
+            found = _matches(folded, lower_pattern, folded, starts, seen)
+        else:
+            found = _matches(text, pattern, folded, starts, seen)
+        for match in found:
             start, end = match.span()
-            if any(used[start:end]) or _is_verb_month(match.group(0), kind):
+            if any(used[start:end]) or _is_verb_month(text[start:end], kind):
                 continue
             used[start:end] = b"\x01" * (end - start)
             taken.append((start, end, kind))

@@ -27,6 +27,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
+
+import ahocorasick
 
 from geo.dates import DateMention, ResolvedDate, find_dates
 from geo.event_rules import MOTION_KINDS, ActorEntry, Lexicon, Phrase, TriggerSpec, load_lexicon
@@ -208,11 +211,21 @@ def _actor_from_mention(mention: Mention, lexicon: Lexicon) -> ActorEntry | None
     return None
 
 
+_Span = tuple[int, int, Place | None, ActorEntry | None]
+
+
 def build_units(
     text: str, sentence: Sentence, mentions: Sequence[Mention], lexicon: Lexicon
 ) -> list[Unit]:
     """The units of one sentence, in order; offsets are document offsets."""
-    spans: list[tuple[int, int, Place | None, ActorEntry | None]] = []
+    return _units_from(text, sentence, _unit_spans(text, sentence, mentions, lexicon))
+
+
+def _unit_spans(
+    text: str, sentence: Sentence, mentions: Sequence[Mention], lexicon: Lexicon
+) -> list[_Span]:
+    """The place and actor spans of one sentence, in order, overlaps resolved."""
+    spans: list[_Span] = []
     for mention in mentions:
         if mention.start >= sentence.end:
             break
@@ -232,7 +245,7 @@ def build_units(
             entry = lexicon.actor_for(match.group(0))
             if entry is not None and not any(s == start and e == end for s, e, _, _ in spans):
                 spans.append((start, end, None, entry))
-    chosen: list[tuple[int, int, Place | None, ActorEntry | None]] = []
+    chosen: list[_Span] = []
     for span in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]), s[2] is None)):
         if chosen and span[0] < chosen[-1][1]:
             last = chosen[-1]
@@ -240,6 +253,34 @@ def build_units(
                 chosen[-1] = (last[0], last[1], last[2] or span[2], last[3] or span[3])
             continue
         chosen.append(span)
+    return chosen
+
+
+def _may_trigger(text: str, sentence: Sentence, chosen: Sequence[_Span], lexicon: Lexicon) -> bool:
+    """Whether a unit that ``build_units`` would make from ``chosen`` can start a trigger.
+
+    The same words as the units (without building them): a sentence where this is False
+    has no trigger, so it yields no frame.
+    """
+    index, firsts, _automaton = _trigger_tables(lexicon)
+    lows: set[str] = set()
+    cursor = sentence.start
+    for start, end, place, _actor in chosen:
+        lows |= _lows(text, cursor, start)
+        if place is None:
+            lows.add(text[start:end].lower())
+        cursor = end
+    lows |= _lows(text, cursor, sentence.end)
+    return _spec_possible(index, firsts, lows)
+
+
+def _lows(text: str, start: int, end: int) -> set[str]:
+    """The ``low`` forms of the word units ``_words`` makes of ``text[start:end]``."""
+    return {token.lower().replace("’", "'") for token in _TOKEN.findall(text[start:end])}
+
+
+def _units_from(text: str, sentence: Sentence, chosen: Sequence[_Span]) -> list[Unit]:
+    """Words between the spans ``chosen`` and the spans themselves, as units."""
     units: list[Unit] = []
     cursor = sentence.start
     for start, end, place, actor in chosen:
@@ -333,14 +374,57 @@ def _trigger_index(lexicon: Lexicon) -> dict[str, list[TriggerSpec]]:
     return index
 
 
-_INDEX_CACHE: dict[int, dict[str, list[TriggerSpec]]] = {}
+_INDEX_CACHE: dict[int, tuple[Lexicon, dict[str, list[TriggerSpec]], frozenset[str], Any]] = {}
+
+
+def _trigger_tables(lexicon: Lexicon) -> tuple[dict[str, list[TriggerSpec]], frozenset[str], Any]:
+    """Triggers by first word, the set of those words and an Aho-Corasick automaton of
+    every trigger word (None where a word is not ASCII) -- cached per lexicon."""
+    cached = _INDEX_CACHE.get(id(lexicon))
+    if cached is not None and cached[0] is lexicon:
+        return cached[1], cached[2], cached[3]
+    index = _trigger_index(lexicon)
+    words = {word for spec in lexicon.triggers for slot in spec.slots if slot for word in slot}
+    automaton: Any = None
+    if words and all(word.isascii() for word in words):
+        automaton = ahocorasick.Automaton()
+        for word in words:
+            automaton.add_word(word, word)
+        automaton.make_automaton()
+    if len(_INDEX_CACHE) > 64:
+        _INDEX_CACHE.clear()
+    _INDEX_CACHE[id(lexicon)] = (lexicon, index, frozenset(index), automaton)
+    return index, frozenset(index), automaton
+
+
+def _spec_possible(
+    index: dict[str, list[TriggerSpec]], firsts: frozenset[str], present: set[str]
+) -> bool:
+    """Whether some trigger has each of its word slots filled by a word in ``present``."""
+    return any(
+        all(slot is None or not slot.isdisjoint(present) for slot in spec.slots[1:])
+        for word in firsts.intersection(present)
+        for spec in index[word]
+    )
+
+
+def may_contain_trigger(sentence_text: str, lexicon: Lexicon) -> bool:
+    """A cheap test on the raw sentence: False only where no trigger can match in it.
+
+    Every trigger word (ASCII, lower case) of a unit is a substring of the lower-cased
+    sentence, so a sentence lacking the words of every trigger has none.
+    """
+    index, firsts, automaton = _trigger_tables(lexicon)
+    if automaton is None:
+        return True
+    lowered = sentence_text.lower().replace("’", "'")
+    present = {word for _end, word in automaton.iter(lowered)}
+    return _spec_possible(index, firsts, present)
 
 
 def find_triggers(units: Sequence[Unit], lexicon: Lexicon) -> list[Hit]:
     """Trigger matches, longest first where they overlap."""
-    index = _INDEX_CACHE.get(id(lexicon))
-    if index is None:
-        index = _INDEX_CACHE.setdefault(id(lexicon), _trigger_index(lexicon))
+    index, _firsts, _automaton = _trigger_tables(lexicon)
     hits: list[Hit] = []
     for position, unit in enumerate(units):
         for spec in index.get(unit.low, ()):
@@ -808,13 +892,45 @@ class Subject:
     definite: bool = False
 
 
+_BOUNDARY_CATEGORIES = (
+    "hard",
+    "relative",
+    "subordinator",
+    "conjunction",
+    "perception",
+    "communication",
+    "cognition",
+)
+_BOUNDARY_WORDS: dict[int, tuple[Lexicon, frozenset[str]]] = {}
+
+
+def _boundary_words(lexicon: Lexicon) -> frozenset[str]:
+    """Every word at which ``left_boundary`` can stop (cached per lexicon)."""
+    cached = _BOUNDARY_WORDS.get(id(lexicon))
+    if cached is not None and cached[0] is lexicon:
+        return cached[1]
+    words = {"that", "as", ","}
+    for category in _BOUNDARY_CATEGORIES:
+        words |= lexicon.boundaries.get(category, frozenset())
+    if len(_BOUNDARY_WORDS) > 64:
+        _BOUNDARY_WORDS.clear()
+    _BOUNDARY_WORDS[id(lexicon)] = (lexicon, frozenset(words))
+    return frozenset(words)
+
+
 def left_boundary(units: Sequence[Unit], index: int, lexicon: Lexicon) -> tuple[int, str]:
     """Index and type of the unit that closes the trigger's clause on the left."""
     seen = False
+    closing = _boundary_words(lexicon)
     j = index - 1
     while j >= 0:
         unit = units[j]
         low = unit.low
+        if low not in closing:  # none of the checks below can close the clause here
+            if _candidate(unit, units, j, lexicon):
+                seen = True
+            j -= 1
+            continue
         nxt = units[j + 1].low if j + 1 < len(units) else ""
         prev = units[j - 1].low if j > 0 else ""
         if lexicon.boundary("hard", low):
@@ -1337,9 +1453,11 @@ def frames_for_sentence(
     published: date | None,
     memory: Sequence[Frame],
     lexicon: Lexicon,
+    hits: Sequence[Hit] | None = None,
 ) -> list[Frame]:
-    """Frames for every trigger in one sentence."""
-    hits = find_triggers(units, lexicon)
+    """Frames for every trigger in one sentence (``hits``: its triggers, if found already)."""
+    if hits is None:
+        hits = find_triggers(units, lexicon)
     frames: list[Frame] = []
     absorbed: set[int] = set()
     estimable = has_distance(units)
@@ -1611,17 +1729,29 @@ def extract_frames(
         key=lambda m: m.start,
     )
     starts = [m.start for m in own]
-    dates = find_dates(text, article.published)
+    dates: list[DateMention] | None = None  # found on the first sentence with a trigger
     frames: list[Frame] = []
     for sentence in split_sentences(text):
+        if not may_contain_trigger(sentence.text, lexicon):
+            continue
         first = bisect.bisect_left(starts, sentence.start)
-        units = build_units(text, sentence, own[first:], lexicon)
+        chosen = _unit_spans(text, sentence, own[first:], lexicon)
+        if not _may_trigger(text, sentence, chosen, lexicon):
+            continue
+        units = _units_from(text, sentence, chosen)
+        hits = find_triggers(units, lexicon)
+        if not hits:
+            continue
+        if dates is None:
+            dates = find_dates(text, article.published)
         sentence_dates = [d for d in dates if sentence.start <= d.start and d.end <= sentence.end]
         recent = [
             f for f in frames[-40:] if f.sentence.index >= sentence.index - _ANAPHOR_SENTENCES
         ]
         frames.extend(
-            frames_for_sentence(units, sentence, sentence_dates, article.published, recent, lexicon)
+            frames_for_sentence(
+                units, sentence, sentence_dates, article.published, recent, lexicon, hits
+            )
         )
     link_discourse(frames)
     return frames

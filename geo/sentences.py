@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: Abbreviations that take a full stop but rarely end a sentence (folded, without the dot).
 ABBREVIATIONS: frozenset[str] = frozenset(
@@ -175,7 +176,19 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def split_sentences(text: str) -> list[Sentence]:
-    """Sentences of ``text`` in order; ``text[s.start:s.end] == s.text`` for each."""
+    """Sentences of ``text`` in order; ``text[s.start:s.end] == s.text`` for each.
+
+    The last few texts are cached: the events and claims stages split the same text.
+    """
+    return list(_split_cached(text))
+
+
+@lru_cache(maxsize=8)
+def _split_cached(text: str) -> tuple[Sentence, ...]:
+    return tuple(_split(text))
+
+
+def _split(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     paragraph = 0
     for block in re.finditer(r"[^\n]+", text):

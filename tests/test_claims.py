@@ -568,3 +568,14 @@ def test_any_text_gives_valid_claims_and_checks(gaz: Gazetteer, pieces: list[str
     assert len(rows) >= len(claims)
     for claim in claims:
         estimate_location(claim)
+
+
+def test_distance_prefilter() -> None:
+    from geo.claims import may_state_distance
+
+    assert may_state_distance("a column 40 km north of the town")
+    assert may_state_distance("SOME 12 MILES AWAY")
+    assert may_state_distance("fifteen kilometres out")
+    assert may_state_distance("caf\u00e9 owners said 3 \u212am away")  # Kelvin sign as k
+    assert not may_state_distance("The ministers met for an hour in the capital.")
+    assert not may_state_distance("")

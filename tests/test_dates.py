@@ -113,3 +113,53 @@ def test_weekday_helpers() -> None:
 
 def test_invalid_day_is_unknown() -> None:
     assert resolve_date("on 31 February 2008", TUESDAY).date is None
+
+
+# -- the fast scan matches the plain case-insensitive one ---------------------------------
+def test_patterns_are_written_in_lower_case() -> None:
+    """The scan runs them on lower-cased text; an upper-case letter would never match."""
+    from geo.dates import _PATTERNS
+
+    for name, source in _PATTERNS:
+        assert source == source.lower(), name
+
+
+def test_capitals_do_not_change_what_is_found() -> None:
+    text = "Shelling resumed on MONDAY; by 12 AUG. the convoy had left, two DAYS LATER it was back."
+    lower = text.lower()
+    found = [(d.start, d.end, d.kind, d.resolved) for d in find_dates(text, TUESDAY)]
+    expected = [(d.start, d.end, d.kind, d.resolved) for d in find_dates(lower, TUESDAY)]
+    assert found == expected
+    assert [kind for _, _, kind, _ in found] == ["weekday", "day_month", "offset_rel"]
+    assert found[1][3].date == date(2008, 8, 12)
+    assert found[2][3].date == date(2008, 8, 14)
+
+
+@pytest.mark.parametrize("odd", ["\u0130", "\u212a", "\u017f", "\u00c9"])
+def test_characters_that_fold_oddly_keep_spans_exact(odd: str) -> None:
+    """Dotted capital I, Kelvin sign, long s, accented capitals: spans stay on the text."""
+    text = f"{odd}zmir aid {odd} arrived last Friday, and on 15 August more came."
+    found = find_dates(text, TUESDAY)
+    assert [text[d.start : d.end] for d in found] == ["last Friday", "15 August"]
+    assert [d.resolved.date for d in found] == [date(2008, 8, 15), date(2008, 8, 15)]
+
+
+def test_long_s_matches_like_the_case_insensitive_pattern() -> None:
+    # re.IGNORECASE lets "s" match the long s; the fast scan must find the same span.
+    text = "Due on \u017fept. 3, they said."
+    found = find_dates(text, TUESDAY)
+    assert [(d.start, d.end, d.kind) for d in found] == [(7, 14, "month_day")]
+
+
+def test_lower_exact() -> None:
+    from geo.dates import lower_exact
+
+    assert lower_exact("Troops LEFT Gori") == "troops left gori"
+    assert lower_exact("caf\u00e9 \u2019quotes\u2019") == "caf\u00e9 \u2019quotes\u2019"
+    assert lower_exact("\u00c9cole") is None  # a non-ASCII capital: no exact lower-casing
+    assert lower_exact("\u212a") is None
+
+
+def test_weekday_with_a_long_s_resolves_instead_of_failing() -> None:
+    found = find_dates("The column arrived on ſunday.", date(2008, 8, 19))
+    assert [m.resolved.date for m in found] == [date(2008, 8, 17)]

@@ -467,3 +467,31 @@ def test_a_place_after_in_refines_rather_than_adds(curated_gazetteer) -> None:  
         events_of("Georgian troops moved to Zugdidi in Georgia.", curated_gazetteer), "movement"
     )
     assert ids(event) == ["ge-zugdidi"]
+
+
+# -- the fast path skips sentences without a trigger -------------------------------------
+def test_trigger_prefilter() -> None:
+    from geo.events import may_contain_trigger
+
+    lexicon = load_lexicon()
+    assert may_contain_trigger("Russian troops withdrew from the town.", lexicon)
+    assert may_contain_trigger("RUSSIAN TROOPS WITHDREW.", lexicon)
+    assert not may_contain_trigger("The ministers met and spoke for an hour.", lexicon)
+    assert not may_contain_trigger("", lexicon)
+
+
+def test_date_in_a_sentence_without_trigger_still_anchors_later_ones(curated_gazetteer) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "The truce was signed on 12 August. Officials praised it.\n"
+        "Two days later Russian troops withdrew from Gori."
+    )
+    found = events_of(text, curated_gazetteer)
+    assert len(found) == 1
+    assert found[0].date == date(2008, 8, 14)
+
+
+def test_split_sentences_returns_a_fresh_list() -> None:
+    text = "One convoy left. Another one came."
+    first = split_sentences(text)
+    first.clear()
+    assert [s.text for s in split_sentences(text)] == ["One convoy left.", "Another one came."]
