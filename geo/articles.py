@@ -12,14 +12,14 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
 import yaml
 
 from geo.errors import ArticleError, InputError
-from geo.models import Article, RunSummary
+from geo.models import Article
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +49,25 @@ _WIRE_DATELINE = re.compile(
     r"\s*\((?P<agency>[A-Za-z .&-]{2,30})\)\s*[-–—]"
 )
 _DATELINE_WINDOW = 600
+#: A date as a report or front matter states it in full: "Tuesday, 19 August 2008".
+_STATED_DATE = re.compile(
+    rf"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?{_FULL_DATE}", re.IGNORECASE
+)
 
 
 @dataclass
 class Batch:
-    """Articles read from some inputs, with the account of what was skipped."""
+    """The account of reading some inputs: how many were read, which were skipped and why.
+
+    ``stream`` passes articles on without keeping them (inputs stream); ``read_articles``
+    keeps them in ``articles``. A document id seen before gets a ``-2``, ``-3``... suffix so
+    that two files with one name (``a/index.html``, ``b/index.html``) stay two documents.
+    """
 
     articles: list[Article] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     read: int = 0
-
-    @property
-    def summary(self) -> RunSummary:
-        return RunSummary(read=self.read, processed=len(self.articles), skipped=tuple(self.skipped))
+    _seen: dict[str, int] = field(default_factory=dict, repr=False)
 
     def stream(self, items: Iterable[Article | Skipped]) -> Iterator[Article]:
         """Yield the articles of ``items`` as they arrive, counting reads and skips here."""
@@ -71,8 +77,22 @@ class Batch:
                 log.warning("skipped %s", item.reason)
                 self.skipped.append((item.where, item.reason))
             else:
-                self.articles.append(item)
-                yield item
+                yield self._unique(item)
+
+    def _unique(self, article: Article) -> Article:
+        count = self._seen.get(article.doc, 0) + 1
+        self._seen[article.doc] = count
+        if count == 1:
+            return article
+        renamed = f"{article.doc}-{count}"
+        while renamed in self._seen:
+            count += 1
+            renamed = f"{article.doc}-{count}"
+        self._seen[renamed] = 1
+        log.warning(
+            "%s: document id %r is already taken; using %r", article.path, article.doc, renamed
+        )
+        return replace(article, doc=renamed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +120,8 @@ def parse_date(value: object, where: str = "") -> date:
         return date.fromisoformat(text[:10])
     except ValueError:
         pass
-    parsed = _parse_date_text(text)
+    full = isinstance(value, str) and _STATED_DATE.fullmatch(text) is not None
+    parsed = _parse_date_text(text) if full else None
     if parsed is None:
         prefix = f"{where}: " if where else ""
         raise ArticleError(f"{prefix}cannot read {text!r} as a date; write it as YYYY-MM-DD")
@@ -110,7 +131,10 @@ def parse_date(value: object, where: str = "") -> date:
 def _parse_date_text(text: str, relative_to: date | None = None) -> date | None:
     import dateparser
 
-    settings: dict[str, object] = {"PREFER_DAY_OF_MONTH": "first", "STRICT_PARSING": False}
+    settings: dict[str, object] = {
+        "STRICT_PARSING": True,
+        "REQUIRE_PARTS": ["day", "month", "year"],
+    }
     if relative_to is not None:
         settings["RELATIVE_BASE"] = datetime(relative_to.year, relative_to.month, relative_to.day)
     parsed = dateparser.parse(text, languages=["en"], settings=settings)
@@ -239,7 +263,8 @@ def iter_jsonl(path: Path, published: date | None = None) -> Iterator[Article | 
     try:
         handle = path.open("rb")
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
+        yield Skipped(str(path), f"{path}: cannot read: {exc.strerror}; skipped")
+        return
     with handle:
         for number, raw in enumerate(handle, start=1):
             where = f"{path}:{number}"
@@ -309,15 +334,9 @@ def iter_articles(
 
 
 def read_articles(paths: Sequence[str | Path], published: date | None = None) -> Batch:
-    """Read everything into a :class:`Batch`; skips are logged and counted."""
+    """Read everything into a :class:`Batch` (articles kept); skips are logged and counted."""
     batch = Batch()
-    for item in iter_articles(paths, published):
-        batch.read += 1
-        if isinstance(item, Skipped):
-            log.warning("skipped %s", item.reason)
-            batch.skipped.append((item.where, item.reason))
-        else:
-            batch.articles.append(item)
+    batch.articles.extend(batch.stream(iter_articles(paths, published)))
     log.info(
         "articles: %d read, %d usable, %d skipped",
         batch.read,

@@ -277,16 +277,19 @@ def cmd_map(args: argparse.Namespace) -> int:
     else:
         result = _run_corpus(args, settings)
 
-    from geo.export import atomic_write_text, save_map, write_outputs
-    from geo.render import build_map
+    from geo.export import atomic_write_text, write_outputs
+    from geo.render import build_map, map_html
 
+    # Everything is computed before the first write, so a failure leaves the folder as it was.
+    page = map_html(build_map(result, offline=settings.offline))
+    record = run_record(result)
     written = write_outputs(result, out, formats=settings.formats)
     if use_dask:
         from geo.engine_dask import save_partitioned
 
         written.append(save_partitioned(result, out, partitions))
-    save_map(build_map(result, offline=settings.offline), out / "map.html")
-    atomic_write_text(out / "run.json", json.dumps(run_record(result), indent=2) + "\n")
+    atomic_write_text(out / "map.html", page)
+    atomic_write_text(out / "run.json", json.dumps(record, indent=2) + "\n")
     log.info("wrote %s", ", ".join(p.name for p in written))
     _print_summary(result, out, quiet=args.quiet)
     return 0

@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import groupby
 from typing import Any
 
 import geopandas as gpd
@@ -179,13 +180,18 @@ def merge_events(events: Iterable[Event]) -> list[list[Event]]:
         ),
     )
     clusters: list[list[Event]] = []
-    for event in ordered:
-        for cluster in clusters:
-            if all(compatible(event, member) for member in cluster):
-                cluster.append(event)
-                break
-        else:
-            clusters.append([event])
+    # Only events of one kind and one path can be compatible, and the sort keeps each such
+    # group together: cluster within a group (linear in the number of groups, not quadratic).
+    for _, group in groupby(ordered, key=lambda e: (e.kind, tuple(p.id for p in e.places))):
+        group_clusters: list[list[Event]] = []
+        for event in group:
+            for cluster in group_clusters:
+                if all(compatible(event, member) for member in cluster):
+                    cluster.append(event)
+                    break
+            else:
+                group_clusters.append([event])
+        clusters.extend(group_clusters)
     return clusters
 
 

@@ -96,7 +96,7 @@ def _parse_row(path: Path, line: int, row: dict[str, str]) -> Place:
 def read_curated(path: Path) -> list[Place]:
     """Read and validate a curated gazetteer CSV; errors name file, line and field."""
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise GazetteerError(f"{path}: cannot read the gazetteer: {exc.strerror}") from exc
     with handle:

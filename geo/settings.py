@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from geo.errors import GeoValueError
@@ -26,9 +27,16 @@ class Tolerance:
     bearing_deg: float = 45.0
 
     def __post_init__(self) -> None:
-        if self.absolute_km < 0 or not 0 <= self.relative <= 1 or not 0 < self.bearing_deg <= 180:
+        finite = all(map(math.isfinite, (self.absolute_km, self.relative, self.bearing_deg)))
+        if (
+            not finite
+            or self.absolute_km < 0
+            or not 0 <= self.relative <= 1
+            or not 0 < self.bearing_deg <= 180
+        ):
             raise GeoValueError(
-                "tolerance needs absolute_km >= 0, 0 <= relative <= 1 and 0 < bearing_deg <= 180"
+                "tolerance needs finite numbers: absolute_km >= 0, 0 <= relative <= 1 "
+                "and 0 < bearing_deg <= 180"
             )
 
     def allowed_km(self, computed_km: float) -> float:

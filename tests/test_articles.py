@@ -180,3 +180,44 @@ def test_sample_corpus_is_bundled_and_dated() -> None:
     assert not batch.skipped
     assert all(a.published == date(2008, 8, 19) for a in batch.articles)
     assert len({a.source for a in batch.articles}) == len(batch.articles)
+
+
+@pytest.mark.parametrize("value", ["Tuesday", "2008", "[1, 2]", "yesterday", "next week"])
+def test_a_date_that_is_not_a_full_date_is_never_guessed(tmp_path: Path, value: str) -> None:
+    write(tmp_path / "a.md", f"---\npublished: {value}\n---\nTanks in Gori.")
+    batch = read_articles([tmp_path])
+    assert batch.articles == []
+    assert "cannot read" in batch.skipped[0][1]
+
+
+def test_full_dates_in_words_are_read(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "---\npublished: Tuesday, 19 August 2008\n---\nTanks in Gori.")
+    write(tmp_path / "b.md", "---\npublished: Aug 12, 2008\n---\nTanks in Poti.")
+    dates = {a.doc: a.published for a in read_articles([tmp_path]).articles}
+    assert dates == {"a": date(2008, 8, 19), "b": date(2008, 8, 12)}
+
+
+def test_two_files_with_one_name_stay_two_documents(tmp_path: Path) -> None:
+    for folder in ("first", "second"):
+        (tmp_path / folder).mkdir()
+        write(tmp_path / folder / "index.txt", f"Tanks seen in Gori by the {folder} desk.")
+    docs = [a.doc for a in read_articles([tmp_path]).articles]
+    assert docs == ["index", "index-2"]
+
+
+def test_unreadable_jsonl_is_skipped_not_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = write(tmp_path / "locked.jsonl", json.dumps({"text": "Tanks in Gori."}) + "\n")
+    write(tmp_path / "ok.txt", "Troops in Poti.")
+    real_open = Path.open
+
+    def refuse(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if self == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", refuse)
+    batch = read_articles([tmp_path])
+    assert [a.doc for a in batch.articles] == ["ok"]
+    assert "cannot read: Permission denied" in batch.skipped[0][1]

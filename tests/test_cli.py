@@ -146,3 +146,26 @@ def test_verbosity_is_accepted_before_or_after_the_verb() -> None:
     assert parse_args(["check", "-vv"]).verbose == 2
     assert parse_args(["-v", "places"]).verbose == 1
     assert parse_args(["map"]).quiet is False
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
+def test_tolerance_must_be_a_finite_non_negative_number(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", "--no-world", "--text", "Tanks in Gori.", "--tolerance-km", value])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and "tolerance" in err[0]
+
+
+def test_gazetteer_with_a_byte_order_mark_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv_text = (
+        "id,name,aliases,lat,lon,kind,country,admin1,population,geonameid,source\n"
+        "x-a,Alpha,,41.0,44.0,town,GE,,0,,test row\n"
+    )
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + csv_text.encode("utf-8"))
+    assert main(["gazetteer", "validate", str(path)]) == 0
+    assert "1 rows, all valid" in capsys.readouterr().out

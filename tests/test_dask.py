@@ -21,16 +21,6 @@ from geo.engine_dask import (  # noqa: E402
     write_partitioned,
 )
 
-STAGES = ("geo.toponyms", "geo.events", "geo.claims", "geo.features", "geo.render", "geo.export")
-
-
-def need_stages() -> None:
-    import importlib.util
-
-    missing = [m for m in STAGES if importlib.util.find_spec(m) is None]
-    if missing:
-        pytest.skip(f"pipeline stages not written yet: {', '.join(missing)}")
-
 
 def small_frame() -> Any:
     rows = []
@@ -100,7 +90,6 @@ def test_engine_dask_on_two_local_workers_gives_the_single_process_features(
     tmp_path: Path,
 ) -> None:
     """Documents in several partitions on 2 worker processes; features identical."""
-    need_stages()
     from geo import pipeline
     from geo.articles import sample_corpus_path
     from geo.engine_dask import run_dask
@@ -120,7 +109,6 @@ def test_engine_dask_on_two_local_workers_gives_the_single_process_features(
 
 
 def test_cli_engine_dask_writes_parquet_and_the_same_geojson(tmp_path: Path) -> None:
-    need_stages()
     local, dask_out = tmp_path / "local", tmp_path / "dask"
     assert main(["-q", "map", "-o", str(local)]) == 0
     assert main(["-q", "map", "-o", str(dask_out), "--engine", "dask", "--jobs", "2"]) == 0
@@ -142,7 +130,6 @@ def test_cli_engine_dask_writes_parquet_and_the_same_geojson(tmp_path: Path) -> 
 def test_cli_scheduler_uses_an_existing_cluster(tmp_path: Path) -> None:
     """``--scheduler ADDRESS``: the work goes to a cluster started elsewhere (here a local
     one of 2 worker processes), with the single-process result."""
-    need_stages()
     import distributed
 
     local, remote = tmp_path / "local", tmp_path / "remote"

@@ -218,3 +218,12 @@ def test_string_table_answers_like_a_dict(monkeypatch: pytest.MonkeyPatch, colli
         assert table.get(missing) is None
     with pytest.raises(ValueError, match="line break"):
         StringTable.build({"a\nb": 1})
+
+
+def test_the_package_ships_the_curated_gazetteer() -> None:
+    """An installed (non-checkout) geo falls back to geo/data/gazetteer.csv: it must exist."""
+    import geo
+
+    packaged = Path(geo.__file__).resolve().parent / "data" / "gazetteer.csv"
+    checkout = Path(geo.__file__).resolve().parent.parent / "gazetteer.csv"
+    assert packaged.read_bytes() == checkout.read_bytes()

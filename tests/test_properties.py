@@ -7,7 +7,6 @@ The default run tries ``GEO_FUZZ_EXAMPLES`` (100) examples per property; the lon
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import tempfile
@@ -180,18 +179,6 @@ TEXT = st.one_of(ADVERSARIAL, GLUED, st.text(max_size=300))
 DATES = st.one_of(st.none(), st.dates(min_value=date(1, 1, 8), max_value=date(9999, 12, 24)))
 
 
-def stages_available() -> bool:
-    return all(
-        importlib.util.find_spec(m) is not None
-        for m in ("geo.toponyms", "geo.events", "geo.claims")
-    )
-
-
-def need_stages() -> None:
-    if not stages_available():
-        pytest.skip("the toponym/event/claim stages are not written yet")
-
-
 def own_errors_only(function: Any, *args: Any) -> Any:
     """Call ``function``; a GeoError is an allowed outcome (None), anything else fails."""
     try:
@@ -300,7 +287,6 @@ def test_distance_quantities_parse_or_are_refused(text: str) -> None:
 # -- the per-article stages -------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def curated_analyser() -> Any:
-    need_stages()
     from geo.parallel import Analyser
 
     return Analyser(Gazetteer(CURATED))
@@ -345,7 +331,6 @@ GAZETTEER_NAMES = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max
 def test_random_gazetteer_names_are_found_or_ignored_without_crashing(
     names: list[str], data: st.DataObject
 ) -> None:
-    need_stages()
     from geo.parallel import Analyser
 
     places = [
