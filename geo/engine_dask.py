@@ -27,13 +27,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo.errors import GeoError, OutputError
 from geo.models import Article
-from geo.parallel import Analysed, Analyser, analyse_safely
+from geo.parallel import Analysed, Analyser, analyse_safely, chunks
 from geo.settings import Settings
 
 if TYPE_CHECKING:
@@ -138,12 +137,6 @@ def dask_client(scheduler: str | None, workers: int, timeout_s: float = 10.0) ->
         yield client
 
 
-def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 class DaskMapper:
     """Maps articles to outcomes on a Dask cluster, partition by partition, in order."""
 
@@ -163,7 +156,7 @@ class DaskMapper:
         window = self._window()
         pending: deque[tuple[list[Article], Any]] = deque()
         try:
-            for chunk in _chunks(articles, self.partition_size):
+            for chunk in chunks(articles, self.partition_size):
                 future = self.client.submit(analyse_partition, chunk, self.spec, pure=False)
                 pending.append((chunk, future))
                 self.partitions += 1

@@ -96,13 +96,6 @@ def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> P
     return atomic_write_bytes(path, text.encode(encoding))
 
 
-def atomic_write(path: str | Path, data: str | bytes, encoding: str = "utf-8") -> Path:
-    """Write text or bytes to ``path`` atomically (the helper other modules reuse)."""
-    if isinstance(data, str):
-        return atomic_write_text(path, data, encoding)
-    return atomic_write_bytes(path, data)
-
-
 def save_map(m: folium.Map, path: str | Path) -> Path:
     """Render a folium map (inlined when it was built offline) and write it atomically."""
     return atomic_write_text(path, str(m.get_root().render()))

@@ -268,12 +268,9 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _claims_estimator() -> Callable[[Claim], BaseGeometry | None] | None:
-    try:
-        from geo.claims import estimate_location
-    except ImportError:  # the claims stage is optional for this module
-        log.warning("geo.claims.estimate_location is not available: unplaced events are skipped")
-        return None
+def _claims_estimator() -> Callable[[Claim], BaseGeometry | None]:
+    from geo.claims import estimate_location
+
     return estimate_location
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
-import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -146,7 +145,7 @@ def _pool_context() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+def chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -171,7 +170,7 @@ def _ordered_pool_map(
         max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(analyser,)
     ) as pool:
         try:
-            for chunk in _chunks(articles, chunk_size):
+            for chunk in chunks(articles, chunk_size):
                 pending.append((chunk, pool.submit(_analyse_chunk, chunk)))
                 if len(pending) >= window:
                     yield from _collect(*pending.popleft())
@@ -213,11 +212,3 @@ def analyse_each(
         return
     log.info("analysing with %d worker processes", jobs)
     yield from _ordered_pool_map(analyser, articles, jobs, chunk_size)
-
-
-def available_cores() -> int:
-    """Cores this process may use (respects CPU affinity and container limits)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
