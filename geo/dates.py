@@ -319,9 +319,43 @@ def _closest_year(month: int, day: int, published: date) -> date | None:
     return best
 
 
+_PLAIN_DAY = r"(0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
+_PLAIN_YEAR = rf"(?:,? ({_YEAR}))?"
+_PLAIN_MONTH = rf"({_MONTH_NAMES}|(?:{_MONTH_ABBR})\.?)"
+_PLAIN_DAY_MONTH = re.compile(rf"(?ai){_PLAIN_DAY} {_PLAIN_MONTH}{_PLAIN_YEAR}")
+_PLAIN_MONTH_DAY = re.compile(rf"(?ai){_PLAIN_MONTH} {_PLAIN_DAY}{_PLAIN_YEAR}")
+_MONTH_INDEX = {name[:3]: number for number, name in enumerate(_MONTH_NAMES.split("|"), 1)}
+
+
+def _parse_plain(text: str) -> tuple[int, int, int | None] | None:
+    """(month, day, year or None) of a plain "7 August", "August 7th, 2008"; None for any
+    other form (left to dateparser, which reads these the same way)."""
+    match = _PLAIN_DAY_MONTH.fullmatch(text)
+    if match is not None:
+        day, month, year = match.groups()
+    else:
+        match = _PLAIN_MONTH_DAY.fullmatch(text)
+        if match is None:
+            return None
+        month, day, year = match.groups()
+    number = _MONTH_INDEX[month[:3].lower()]
+    try:  # dateparser fills a missing year from its base (2000, a leap year)
+        date(int(year) if year else 2000, number, int(day))
+    except ValueError:
+        return None
+    return number, int(day), int(year) if year else None
+
+
 @lru_cache(maxsize=4096)
 def _parse_absolute(text: str) -> tuple[int, int, int | None] | None:
     """(month, day, year or None) of "7 August", "Aug. 7th", "19 August 2008" via dateparser."""
+    plain = _parse_plain(text)
+    if plain is not None:
+        return plain
+    return _parse_with_dateparser(text)
+
+
+def _parse_with_dateparser(text: str) -> tuple[int, int, int | None] | None:
     import dateparser
 
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text, flags=re.IGNORECASE)

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 import ahocorasick
@@ -276,7 +277,7 @@ def _may_trigger(text: str, sentence: Sentence, chosen: Sequence[_Span], lexicon
 
 def _lows(text: str, start: int, end: int) -> set[str]:
     """The ``low`` forms of the word units ``_words`` makes of ``text[start:end]``."""
-    return {token.lower().replace("’", "'") for token in _TOKEN.findall(text[start:end])}
+    return {token.lower().replace("’", "'") for token in set(_TOKEN.findall(text, start, end))}
 
 
 def _units_from(text: str, sentence: Sentence, chosen: Sequence[_Span]) -> list[Unit]:
@@ -297,10 +298,14 @@ def _units_from(text: str, sentence: Sentence, chosen: Sequence[_Span]) -> list[
 
 
 def _words(text: str, start: int, end: int) -> list[Unit]:
-    return [
-        Unit(m.group(0), m.group(0).lower().replace("’", "'"), start + m.start(), start + m.end())
-        for m in _TOKEN.finditer(text[start:end])
-    ]
+    units = []
+    for match in _TOKEN.finditer(text, start, end):
+        word = match.group()
+        low = word.lower()
+        if "’" in low:
+            low = low.replace("’", "'")
+        units.append(Unit(word, low, match.start(), match.end()))
+    return units
 
 
 def _mark_references(units: list[Unit]) -> None:
@@ -418,7 +423,7 @@ def may_contain_trigger(sentence_text: str, lexicon: Lexicon) -> bool:
     if automaton is None:
         return True
     lowered = sentence_text.lower().replace("’", "'")
-    present = {word for _end, word in automaton.iter(lowered)}
+    present = set(map(itemgetter(1), automaton.iter(lowered)))
     return _spec_possible(index, firsts, present)
 
 

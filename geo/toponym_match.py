@@ -26,6 +26,7 @@ import pickle
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -486,12 +487,8 @@ def _scan(
 
 def _space_positions(padded: str) -> list[int]:
     """The index of every space in ``padded``."""
-    positions = []
-    at = -1
-    for part in padded.split(" ")[:-1]:
-        at += len(part) + 1
-        positions.append(at)
-    return positions
+    steps = [len(part) + 1 for part in padded.split(" ")[:-1]]
+    return list(accumulate(steps, initial=-1))[1:]
 
 
 def _cache_file(gazetteer: Gazetteer) -> Path:
