@@ -231,8 +231,8 @@ def test_road_distance_may_exceed_the_straight_line(gaz: Gazetteer) -> None:
 # -- subject and reference --------------------------------------------------------------
 def test_subject_is_the_place_the_clause_is_about(gaz: Gazetteer) -> None:
     text = (
-        "Captives were swapped on a highway in the village of Igoeti in central Georgia, "
-        "about 45 km (28 miles) from the capital Tbilisi."
+        "Captives changed hands on a main road inside the hamlet of Igoeti in central "
+        "Georgia, roughly 45 km (28 miles) from the capital Tbilisi."
     )
     claim = only(claims_in(text, gaz))
     assert claim.subject is not None and claim.subject.name == "Igoeti"
