@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 
 from geo import __version__
 from geo.errors import GeoError, GeoValueError, OutputError
-from geo.settings import DEFAULT_REFERENCE, Settings, Tolerance
+from geo.settings import DEFAULT_REFERENCE, OUTPUT_FORMATS, Settings, Tolerance
 
 if TYPE_CHECKING:
     from geo.pipeline import Result
 
 log = logging.getLogger("geo")
 
-FORMATS = ("geojson", "gpkg", "csv", "parquet")
+FORMATS = OUTPUT_FORMATS
 
 
 def _date(value: str) -> date:

@@ -29,6 +29,7 @@ from shapely.geometry.polygon import orient
 
 from geo.errors import GeoValueError, OutputError
 from geo.models import Check
+from geo.settings import OUTPUT_FORMATS
 
 if TYPE_CHECKING:
     import folium
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Formats ``write_outputs`` understands. GeoJSON and checks.csv are always written.
-FORMATS: tuple[str, ...] = ("geojson", "csv-checks", "gpkg", "csv", "parquet")
+FORMATS = OUTPUT_FORMATS
 COORDINATE_DIGITS = 6
 
 
@@ -281,7 +282,7 @@ def write_frames(
     places: gpd.GeoDataFrame,
     checks: Sequence[Check],
     out_dir: str | Path,
-    formats: Iterable[str] = ("geojson", "csv-checks"),
+    formats: Iterable[str] = ("geojson",),
     estimates: gpd.GeoDataFrame | None = None,
 ) -> list[Path]:
     """Write the data files of frames already built; returns the paths written."""
@@ -308,7 +309,7 @@ def write_frames(
 
 
 def write_outputs(
-    result: Result, out_dir: str | Path, formats: Iterable[str] = ("geojson", "csv-checks")
+    result: Result, out_dir: str | Path, formats: Iterable[str] = ("geojson",)
 ) -> list[Path]:
     """Write a run's data files into ``out_dir``: always events.geojson, places.geojson and
     checks.csv; ``gpkg`` adds geo.gpkg (layers events, places, estimates), ``csv`` adds

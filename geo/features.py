@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
@@ -28,6 +28,7 @@ from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo import geodesy
+from geo.claims import estimate_location
 from geo.errors import GeoError
 from geo.event_rules import MOTION_KINDS
 from geo.models import Claim, Event, Mention, Place
@@ -268,12 +269,6 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _claims_estimator() -> Callable[[Claim], BaseGeometry | None]:
-    from geo.claims import estimate_location
-
-    return estimate_location
-
-
 def _claim_for(event: Event, claims: Sequence[Claim]) -> Claim | None:
     for claim in claims:
         if (
@@ -285,16 +280,12 @@ def _claim_for(event: Event, claims: Sequence[Claim]) -> Claim | None:
     return None
 
 
-def _estimate(
-    event: Event, claims: Sequence[Claim], estimator: Callable[[Claim], BaseGeometry | None] | None
-) -> tuple[BaseGeometry, Claim] | None:
-    if estimator is None:
-        return None
+def _estimate(event: Event, claims: Sequence[Claim]) -> tuple[BaseGeometry, Claim] | None:
     claim = _claim_for(event, claims)
     if claim is None:
         return None
     try:
-        geometry = estimator(claim)
+        geometry = estimate_location(claim)
     except GeoError as exc:  # a claim the estimator cannot place: skip the event, say why
         log.warning("cannot estimate where %r is: %s", event.quote[:60], exc)
         return None
@@ -389,10 +380,9 @@ def events_to_frame(
                 _row(feature, geometry, reference, estimated=False, ring_on_reference=False)
             )
     unplaced = [e for e in events if not e.places]
-    estimator = _claims_estimator() if unplaced else None
     skipped = 0
     for event in unplaced:
-        estimate = _estimate(event, claims, estimator)
+        estimate = _estimate(event, claims)
         if estimate is None:
             skipped += 1
             continue
@@ -464,14 +454,13 @@ def _shape(geometry: BaseGeometry) -> str:
 def estimates_to_frame(events: Sequence[Event], claims: Sequence[Claim]) -> gpd.GeoDataFrame:
     """Estimated locations (ring, arc or point) of the unnamed subjects of distance claims,
     with the ids, kinds and actors of the unplaced events they locate."""
-    estimator = _claims_estimator() if claims else None
-    if estimator is None:
+    if not claims:
         return _frame([], ESTIMATE_COLUMNS)
     unplaced = [e for e in events if not e.places]
     rows: list[dict[str, Any]] = []
     for claim in claims:
         try:
-            geometry = estimator(claim)
+            geometry = estimate_location(claim)
         except GeoError as exc:
             log.warning("cannot estimate the location in %r: %s", claim.quote[:60], exc)
             continue

@@ -78,7 +78,6 @@ def analyse_articles(
     articles: Iterable[Article],
     gazetteer: Gazetteer,
     settings: Settings | None = None,
-    summary: RunSummary | None = None,
     mapper: Mapper | None = None,
 ) -> Result:
     """Run toponyms, events and claims over articles (``settings.jobs`` processes, or
@@ -108,11 +107,10 @@ def analyse_articles(
         result.events.extend(output.events)
         result.claims.extend(output.claims)
     result.checks = check_claims(result.claims, settings.tolerance)
-    before = summary or RunSummary(read=len(result.articles) + len(failed))
     result.summary = RunSummary(
-        read=before.read,
+        read=len(result.articles) + len(failed),
         processed=len(result.articles),
-        skipped=(*before.skipped, *failed),
+        skipped=tuple(failed),
     )
     log.info(
         "pipeline: %d articles, %d mentions, %d events, %d claims",

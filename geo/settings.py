@@ -10,6 +10,10 @@ from geo.errors import GeoValueError
 #: The theatre's default reference place (data, not logic: override with ``--reference``).
 DEFAULT_REFERENCE = "Tbilisi"
 
+#: Data formats of `geo map --format`; events.geojson, places.geojson and checks.csv are
+#: always written, the others are added on request.
+OUTPUT_FORMATS: tuple[str, ...] = ("geojson", "gpkg", "csv", "parquet")
+
 #: Radii (km) of the labelled distance rings drawn around the reference place.
 DEFAULT_RING_RADII_KM: tuple[float, ...] = (25.0, 50.0, 100.0, 200.0)
 
@@ -54,7 +58,7 @@ class Settings:
     ring_radii_km: tuple[float, ...] = DEFAULT_RING_RADII_KM
     offline: bool = False
     jobs: int = 1
-    formats: tuple[str, ...] = ("geojson", "csv-checks")
+    formats: tuple[str, ...] = ("geojson",)
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
