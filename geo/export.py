@@ -154,8 +154,12 @@ def _orient(geom: BaseGeometry) -> BaseGeometry:
     return geom
 
 
-def feature_collection_text(frame: gpd.GeoDataFrame, columns: Sequence[str] | None = None) -> str:
-    """An RFC 7946 FeatureCollection of ``frame`` (EPSG:4326) as compact JSON text."""
+_COLLECTION_HEAD = '{"type":"FeatureCollection","features":[\n'
+_COLLECTION_TAIL = "\n]}\n"
+
+
+def feature_texts(frame: gpd.GeoDataFrame, columns: Sequence[str] | None = None) -> Iterator[str]:
+    """Each row of ``frame`` (EPSG:4326) as the compact JSON text of an RFC 7946 Feature."""
     if frame.crs is not None and frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
     names = [
@@ -163,12 +167,15 @@ def feature_collection_text(frame: gpd.GeoDataFrame, columns: Sequence[str] | No
     ]
     values = {c: frame[c].tolist() for c in names}
     geometries = rfc7946_geometries(frame.geometry)
-    parts = []
     for i, geometry in enumerate(geometries):
         properties = {c: jsonable(values[c][i]) for c in names}
         body = json.dumps(properties, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        parts.append(f'{{"type":"Feature","properties":{body},"geometry":{geometry or "null"}}}')
-    return '{"type":"FeatureCollection","features":[\n' + ",\n".join(parts) + "\n]}\n"
+        yield f'{{"type":"Feature","properties":{body},"geometry":{geometry or "null"}}}'
+
+
+def feature_collection_text(frame: gpd.GeoDataFrame, columns: Sequence[str] | None = None) -> str:
+    """An RFC 7946 FeatureCollection of ``frame`` (EPSG:4326) as compact JSON text."""
+    return _COLLECTION_HEAD + ",\n".join(feature_texts(frame, columns)) + _COLLECTION_TAIL
 
 
 def feature_collection(
@@ -179,9 +186,31 @@ def feature_collection(
 
 
 def write_geojson(
-    frame: gpd.GeoDataFrame, path: str | Path, columns: Sequence[str] | None = None
+    frames: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame],
+    path: str | Path,
+    columns: Sequence[str] | None = None,
 ) -> Path:
-    return atomic_write_text(path, feature_collection_text(frame, columns))
+    """Write a FeatureCollection atomically, from one frame or streamed from a sequence of
+    frames (chunks of one table): only one chunk's text is in memory at a time."""
+    import geopandas as gpd
+
+    chunks = [frames] if isinstance(frames, gpd.GeoDataFrame) else frames
+    target = Path(path)
+    with atomic_target(target) as temporary:
+        try:
+            with open(temporary, "x", encoding="utf-8") as handle:
+                handle.write(_COLLECTION_HEAD)
+                separator = ""
+                for frame in chunks:
+                    for text in feature_texts(frame, columns):
+                        handle.write(separator + text)
+                        separator = ",\n"
+                handle.write(_COLLECTION_TAIL)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise _output_error(target, exc) from exc
+    return target
 
 
 # -- tables ----------------------------------------------------------------------------------
@@ -277,6 +306,29 @@ def _folder(out_dir: str | Path) -> Path:
     return folder
 
 
+def write_tables(
+    events: gpd.GeoDataFrame,
+    places: gpd.GeoDataFrame,
+    folder: Path,
+    formats: Sequence[str],
+    estimates: gpd.GeoDataFrame | None = None,
+) -> list[Path]:
+    """The tabular formats asked for: geo.gpkg, events/places.csv, events/places.parquet."""
+    written = []
+    if "gpkg" in formats:
+        layers = {"events": events, "places": places}
+        if estimates is not None and len(estimates):
+            layers["estimates"] = estimates
+        written.append(write_gpkg(layers, folder / "geo.gpkg"))
+    if "csv" in formats:
+        written.append(write_csv(events, folder / "events.csv"))
+        written.append(write_csv(places, folder / "places.csv"))
+    if "parquet" in formats:
+        written.append(write_parquet(events, folder / "events.parquet"))
+        written.append(write_parquet(places, folder / "places.parquet"))
+    return written
+
+
 def write_frames(
     events: gpd.GeoDataFrame,
     places: gpd.GeoDataFrame,
@@ -292,18 +344,8 @@ def write_frames(
         write_geojson(events, folder / "events.geojson"),
         write_geojson(places, folder / "places.geojson"),
         write_checks_csv(checks, folder / "checks.csv"),
+        *write_tables(events, places, folder, chosen, estimates),
     ]
-    if "gpkg" in chosen:
-        layers = {"events": events, "places": places}
-        if estimates is not None and len(estimates):
-            layers["estimates"] = estimates
-        written.append(write_gpkg(layers, folder / "geo.gpkg"))
-    if "csv" in chosen:
-        written.append(write_csv(events, folder / "events.csv"))
-        written.append(write_csv(places, folder / "places.csv"))
-    if "parquet" in chosen:
-        written.append(write_parquet(events, folder / "events.parquet"))
-        written.append(write_parquet(places, folder / "places.parquet"))
     log.info("export: wrote %s", ", ".join(p.name for p in written))
     return written
 
@@ -314,12 +356,19 @@ def write_outputs(
     """Write a run's data files into ``out_dir``: always events.geojson, places.geojson and
     checks.csv; ``gpkg`` adds geo.gpkg (layers events, places, estimates), ``csv`` adds
     events.csv/places.csv with WKT geometry, ``parquet`` adds GeoParquet files.
-    The map is written separately with :func:`save_map`."""
-    return write_frames(
-        result.events_frame,
-        result.places_frame,
-        result.checks,
-        out_dir,
-        formats,
-        estimates=result.estimates_frame,
-    )
+
+    places.geojson is streamed from the mentions in chunks; the whole places frame is
+    built only when a tabular format asks for it. The map is written separately."""
+    chosen = _formats(formats)
+    folder = _folder(out_dir)
+    written = [
+        write_geojson(result.events_frame, folder / "events.geojson"),
+        write_geojson(result.place_frames(), folder / "places.geojson"),
+        write_checks_csv(result.checks, folder / "checks.csv"),
+    ]
+    if {"gpkg", "csv", "parquet"} & set(chosen):
+        written += write_tables(
+            result.events_frame, result.places_frame, folder, chosen, result.estimates_frame
+        )
+    log.info("export: wrote %s", ", ".join(p.name for p in written))
+    return written

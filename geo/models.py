@@ -80,6 +80,31 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    """What a run keeps of an analysed article: everything but its text (``chars`` long)."""
+
+    doc: str
+    source: str | None = None
+    published: date | None = None
+    title: str | None = None
+    url: str | None = None
+    path: str | None = None
+    chars: int = 0
+
+    @classmethod
+    def of(cls, article: Article) -> ArticleInfo:
+        return cls(
+            article.doc,
+            article.source,
+            article.published,
+            article.title,
+            article.url,
+            article.path,
+            len(article.text),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Place:
     """A gazetteer entry. ``lat``/``lon`` are WGS84 degrees; only geodesy.py orders them."""
 

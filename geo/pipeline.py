@@ -6,13 +6,13 @@ articles -> mentions -> events + claims -> checks -> feature frames -> (render/e
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geo.models import Article, Check, Claim, Event, Mention, Place, RunSummary
+from geo.models import Article, ArticleInfo, Check, Claim, Event, Mention, Place, RunSummary
 from geo.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,23 +20,32 @@ if TYPE_CHECKING:
 
     from geo.gazetteer import Gazetteer
     from geo.parallel import Analysed, Mapper
+    from geo.place_tally import PlaceTally
 
 log = logging.getLogger(__name__)
+
+#: Mentions per chunk when places are exported streaming.
+PLACE_CHUNK_ROWS = 5000
 
 
 @dataclass
 class Result:
-    """Everything one run produced, stage by stage."""
+    """Everything one run produced, stage by stage.
+
+    The articles' texts are not kept (``articles`` holds their metadata): what a run found
+    carries its own quotes, and a large corpus need not stay in memory.
+    """
 
     settings: Settings
     reference: Place
-    articles: list[Article] = field(default_factory=list)
+    articles: list[ArticleInfo] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     summary: RunSummary = field(default_factory=RunSummary)
     _frames: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+    _tallies: list[PlaceTally] | None = field(default=None, repr=False)
 
     @property
     def events_frame(self) -> gpd.GeoDataFrame:
@@ -58,6 +67,26 @@ class Result:
             self._frames["places"] = mentions_to_frame(self.mentions, self.reference)
         return self._frames["places"]
 
+    def place_frames(self, chunk_rows: int = PLACE_CHUNK_ROWS) -> Iterator[gpd.GeoDataFrame]:
+        """The rows of :attr:`places_frame` in chunks of up to ``chunk_rows`` mentions, built
+        one at a time (for streaming exports of large runs)."""
+        from geo.features import mentions_to_frame
+
+        if "places" in self._frames:
+            yield self._frames["places"]
+            return
+        for start in range(0, max(len(self.mentions), 1), chunk_rows):
+            yield mentions_to_frame(self.mentions[start : start + chunk_rows], self.reference)
+
+    @property
+    def place_tallies(self) -> list[PlaceTally]:
+        """Mentions counted per distinct place (the map's place layer)."""
+        if self._tallies is None:
+            from geo.place_tally import tally_mentions
+
+            self._tallies = tally_mentions(self.mentions, self.reference)
+        return self._tallies
+
     @property
     def estimates_frame(self) -> gpd.GeoDataFrame:
         """Estimated locations of unnamed things (rings/arcs from distance claims)."""
@@ -74,6 +103,22 @@ def load_gazetteer(settings: Settings) -> Gazetteer:
     return Gazetteer.load(settings.gazetteer_path, world=settings.world)
 
 
+def analysed(
+    articles: Iterable[Article],
+    gazetteer: Gazetteer,
+    settings: Settings | None = None,
+    mapper: Mapper | None = None,
+) -> Iterator[tuple[Article, Analysed]]:
+    """Each article with what the per-article stages found in it (or why it was skipped),
+    as they are analysed, in input order (``settings.jobs`` processes, or ``mapper``)."""
+    from geo.parallel import Analyser, analyse_each
+
+    if mapper is not None:
+        return iter(mapper(articles))
+    jobs = (settings or Settings()).jobs
+    return analyse_each(articles, Analyser(gazetteer), jobs=jobs)
+
+
 def analyse_articles(
     articles: Iterable[Article],
     gazetteer: Gazetteer,
@@ -85,24 +130,20 @@ def analyse_articles(
     its reason (counted in the summary)."""
     from geo.articles import Skipped
     from geo.claims import check_claims
-    from geo.parallel import Analyser, analyse_each
+    from geo.parallel import PlaceInterner
 
     settings = settings or Settings()
     reference = gazetteer.resolve(settings.reference)
     result = Result(settings=settings, reference=reference)
     failed: list[tuple[str, str]] = []
-    if mapper is None:
-        analyser = Analyser(gazetteer)
-
-        def mapper(items: Iterable[Article]) -> Iterable[tuple[Article, Analysed]]:
-            return analyse_each(items, analyser, jobs=settings.jobs)
-
-    for article, output in mapper(articles):
-        if isinstance(output, Skipped):
-            log.warning("skipped %s", output.reason)
-            failed.append((output.where, output.reason))
+    places = PlaceInterner()
+    for article, found in analysed(articles, gazetteer, settings, mapper):
+        if isinstance(found, Skipped):
+            log.warning("skipped %s", found.reason)
+            failed.append((found.where, found.reason))
             continue
-        result.articles.append(article)
+        output = places.output(found)
+        result.articles.append(ArticleInfo.of(article))
         result.mentions.extend(output.mentions)
         result.events.extend(output.events)
         result.claims.extend(output.claims)
@@ -122,6 +163,13 @@ def analyse_articles(
     return result
 
 
+def inputs(paths: Sequence[str | Path] | None) -> list[str | Path]:
+    """``paths``, or the bundled sample corpus when none are given."""
+    from geo.articles import sample_corpus_path
+
+    return list(paths) if paths else [sample_corpus_path()]
+
+
 def run(
     paths: Sequence[str | Path] | None = None,
     settings: Settings | None = None,
@@ -130,14 +178,13 @@ def run(
     mapper: Mapper | None = None,
 ) -> Result:
     """Read ``paths`` (default: the bundled sample corpus) and run every stage."""
-    from geo.articles import Batch, iter_articles, sample_corpus_path
+    from geo.articles import Batch, iter_articles
 
     settings = settings or Settings()
     gazetteer = gazetteer or load_gazetteer(settings)
     gazetteer.resolve(settings.reference)  # fail fast on an unknown --reference
-    inputs = list(paths) if paths else [sample_corpus_path()]
     batch = Batch()
-    articles = batch.stream(iter_articles(inputs, published))
+    articles = batch.stream(iter_articles(inputs(paths), published))
     result = analyse_articles(articles, gazetteer, settings, mapper=mapper)
     result.summary = RunSummary(
         read=batch.read,

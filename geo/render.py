@@ -37,8 +37,9 @@ from shapely.geometry.base import BaseGeometry
 from geo import geodesy, styles
 from geo.errors import OutputError
 from geo.features import ESTIMATE_COLUMNS, EVENT_COLUMNS
-from geo.models import AREA_KINDS, EVENT_KINDS, Check, Claim, Place
+from geo.models import EVENT_KINDS, Check, Claim, Place
 from geo.offline import assets_by_name, countries, default_icon_urls, make_offline, pin_assets
+from geo.place_tally import PlaceTally, as_tallies, precise_points
 from geo.settings import DEFAULT_RING_RADII_KM
 
 if TYPE_CHECKING:
@@ -517,50 +518,34 @@ def event_payloads(
 
 
 # -- static payloads: places, rings, checks, conflicts, estimates -----------------------------
-def place_items(places: gpd.GeoDataFrame | None) -> tuple[list[dict[str, Any]], int]:
+def place_items(tallies: Sequence[PlaceTally]) -> tuple[list[dict[str, Any]], int]:
     """One item per distinct place (its mentions aggregated) and the number of mentions."""
-    n = 0 if places is None else len(places)
-    cols = {
-        c: _column(places, c, n)
-        for c in ("doc", "text", "name", "place_id", "kind", "country", "reason", "distance_km")
-    }
-    geoms = _geometries(places)
-    groups: dict[str, list[int]] = {}
-    for i in range(n):
-        if geoms[i] is None or geoms[i].is_empty:
-            continue
-        key = str(cols["place_id"][i] or cols["name"][i] or geoms[i].wkt)
-        groups.setdefault(key, []).append(i)
     items = []
-    for key, rows in groups.items():
-        first = rows[0]
-        docs = Counter(str(cols["doc"][i]) for i in rows)
-        texts = Counter(str(cols["text"][i]) for i in rows if cols["text"][i])
-        reasons = Counter(str(cols["reason"][i]) for i in rows if cols["reason"][i])
-        name = str(cols["name"][first] or key)
+    for tally in tallies:
+        key, name = tally.key, tally.name
         table = _rows_html(
             [
                 ("Gazetteer", f"{esc(name)} <small>({esc(key)})</small>"),
-                ("Kind", esc(cols["kind"][first])),
-                ("Country", esc(cols["country"][first])),
-                ("From reference", esc(_km(cols["distance_km"][first]))),
-                ("Mentions", f"{len(rows)} in {len(docs)} document(s)"),
-                ("As written", esc(", ".join(t for t, _ in texts.most_common(6)))),
-                ("Documents", esc(", ".join(d for d, _ in docs.most_common(6)))),
-                ("Why", esc("; ".join(r for r, _ in reasons.most_common(3)))),
+                ("Kind", esc(tally.kind)),
+                ("Country", esc(tally.country)),
+                ("From reference", esc(_km(tally.distance_km))),
+                ("Mentions", f"{tally.mentions} in {len(tally.docs)} document(s)"),
+                ("As written", esc(", ".join(t for t, _ in tally.texts.most_common(6)))),
+                ("Documents", esc(", ".join(d for d, _ in tally.docs.most_common(6)))),
+                ("Why", esc("; ".join(r for r, _ in tally.reasons.most_common(3)))),
             ]
         )
         items.append(
             {
                 "id": esc(key),
-                "g": geometry_json(geoms[first]),
+                "g": geometry_json(tally.geometry),
                 "name": esc(name),
-                "f": {"id": key, "name": name, "mentions": len(rows)},
+                "f": {"id": key, "name": name, "mentions": tally.mentions},
                 "pop": f'<div class="geo-pop"><h4>{esc(name)}</h4>{table}</div>',
-                "tip": esc(f"{name}: {len(rows)} mention(s)"),
+                "tip": esc(f"{name}: {tally.mentions} mention(s)"),
             }
         )
-    return items, sum(len(r) for r in groups.values())
+    return items, sum(t.mentions for t in tallies)
 
 
 def _label_point(lat: float, lon: float, km: float, bearing: float) -> dict[str, Any]:
@@ -865,15 +850,13 @@ def _precise(frame: gpd.GeoDataFrame | None) -> gpd.GeoSeries | None:
     keep = frame.geometry.notna() & ~frame.geometry.is_empty
     if "geo_precision" in frame.columns:
         keep &= pd.to_numeric(frame["geo_precision"], errors="coerce").fillna(1) < 3
-    if "kind" in frame.columns and "place_id" in frame.columns:
-        keep &= ~frame["kind"].isin(AREA_KINDS)
     geoms = frame.geometry[keep]
     return geoms if len(geoms) else None
 
 
 def view_bounds(
     events: gpd.GeoDataFrame | None,
-    places: gpd.GeoDataFrame | None,
+    places: Sequence[PlaceTally],
     targets: Iterable[Place],
     reference: Place,
     radii_km: Sequence[float],
@@ -884,10 +867,10 @@ def view_bounds(
     theatre to a dot."""
     boxes = []
     geoms = _precise(events)
-    if geoms is None:
-        geoms = _precise(places)
     if geoms is not None:
         boxes.append(np.asarray(geoms.total_bounds))
+    elif points := precise_points(places):
+        boxes.append(shapely.total_bounds(points))
     boxes.extend(np.array([p.lon, p.lat, p.lon, p.lat]) for p in targets if not p.is_area)
     ring = geodesy.ring(reference.lat, reference.lon, min(radii_km) if radii_km else 25.0, 32)
     boxes.append(np.asarray(ring.bounds))
@@ -964,7 +947,7 @@ def _kind_layers(
 
 def render_frames(
     events: gpd.GeoDataFrame | None,
-    places: gpd.GeoDataFrame | None,
+    places: gpd.GeoDataFrame | Sequence[PlaceTally] | None,
     estimates: gpd.GeoDataFrame | None,
     checks: Sequence[Check],
     reference: Place,
@@ -972,7 +955,9 @@ def render_frames(
     offline: bool = False,
     cluster_min_points: int = CLUSTER_MIN_POINTS,
 ) -> folium.Map:
-    """Build the layered map from feature frames (the entry the bench calls directly)."""
+    """Build the layered map from feature frames (the entry the bench calls directly);
+    ``places`` is a places frame or its tallies (:mod:`geo.place_tally`)."""
+    tallies = as_tallies(places)
     assets = assets_by_name()
     m = folium.Map(
         location=[reference.lat, reference.lon],
@@ -987,7 +972,7 @@ def render_frames(
     targets = [t for c in checks if (t := _target(c.claim)) is not None]
     # keep the opening view clear of the layer list and legend (right) and the slider (bottom)
     m.fit_bounds(
-        view_bounds(events, places, targets, reference, ring_radii_km),
+        view_bounds(events, tallies, targets, reference, ring_radii_km),
         padding_top_left=(60, 20),
         padding_bottom_right=(300, 70),
         max_zoom=11,
@@ -1016,7 +1001,7 @@ def render_frames(
     by_kind = event_payloads(events, actor_index)
     kind_layers, kind_counts, undated = _kind_layers(m, by_kind, actors, cluster_min_points)
 
-    place_list, mentions = place_items(places)
+    place_list, mentions = place_items(tallies)
     cluster_places = len(place_list) > cluster_min_points
     m.add_child(
         _static(
@@ -1126,7 +1111,7 @@ def build_map(result: Result, offline: bool = False) -> folium.Map:
     """The map of one pipeline run (``geo map``); ``offline`` makes it self-contained."""
     return render_frames(
         result.events_frame,
-        result.places_frame,
+        result.place_tallies,
         result.estimates_frame,
         result.checks,
         result.reference,

@@ -102,8 +102,10 @@ def test_advance_on_tbilisi_is_only_hypothetical(frame) -> None:  # type: ignore
     assert {row["status"] for row in at_tbilisi} == {"hypothetical"}
 
 
-def test_every_feature_keeps_evidence(result, frame) -> None:  # type: ignore[no-untyped-def]
-    texts = {a.doc: a.text for a in result.articles}
+def test_every_feature_keeps_evidence(seeds_dir: Path, frame) -> None:  # type: ignore[no-untyped-def]
+    from geo.articles import read_articles
+
+    texts = {a.doc: a.text for a in read_articles([seeds_dir], PUBLISHED).articles}
     for _, row in frame.iterrows():
         for source in row["sources"]:
             assert (
