@@ -1,4 +1,4 @@
-"""Command line: ``geo map | places | check | gazetteer``.
+"""Command line: ``geo map | places | check | verify | gazetteer``.
 
 ``parse_args(argv)`` is pure and testable; ``main(argv)`` runs a verb, catches
 :class:`GeoError` only, prints one line and returns its exit code. Heavy imports happen
@@ -177,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--color", choices=("auto", "always", "never"), default="auto", help="colour verdicts"
     )
 
+    verify = verbs.add_parser(
+        "verify", help="check that an output folder holds one complete run (run.json hashes)"
+    )
+    _add_noise_options(verify)
+    verify.add_argument("folder", nargs="?", default="output", help="default: output/")
+
     gazetteer = verbs.add_parser("gazetteer", help="look up or validate the gazetteer")
     gazetteer_verbs = gazetteer.add_subparsers(
         dest="gazetteer_verb", metavar="ACTION", required=True
@@ -278,33 +284,73 @@ def cmd_map(args: argparse.Namespace) -> int:
         result = _run_corpus(args, settings)
 
     from geo.export import atomic_write_text, write_outputs
+    from geo.output_set import OutputSet
     from geo.render import build_map, map_html
 
-    # Everything is computed before the first write, so a failure leaves the folder as it was.
+    # Every file is staged and the set committed at the end (run.json last): a failure or
+    # a kill leaves the folder's previous complete set, or no run.json, never half a file.
     page = map_html(build_map(result, offline=settings.offline))
-    record = run_record(result)
-    written = write_outputs(result, out, formats=settings.formats)
-    if use_dask:
-        from geo.engine_dask import save_partitioned
+    with OutputSet(out) as outputs:
+        written = write_outputs(result, outputs.workdir, formats=settings.formats)
+        if use_dask:
+            from geo.engine_dask import save_partitioned
 
-        written.append(save_partitioned(result, out, partitions))
-    atomic_write_text(out / "map.html", page)
-    atomic_write_text(out / "run.json", json.dumps(record, indent=2) + "\n")
+            written.append(save_partitioned(result, outputs.workdir, partitions))
+        written.append(atomic_write_text(outputs.path("map.html"), page))
+        outputs.commit(run_record(result))
     log.info("wrote %s", ", ".join(p.name for p in written))
     _print_summary(result, out, quiet=args.quiet)
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from geo.output_set import verify
+
+    problems = verify(args.folder)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        raise OutputError(
+            f"{args.folder}: not one complete set of outputs ({len(problems)} problem(s)); "
+            "run geo map again"
+        )
+    if not args.quiet:
+        print(f"{args.folder}: one complete set of outputs, every file as run.json lists it")
+    return 0
+
+
 def cmd_places(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.output_format == "jsonl":
+        return _stream_places(args, settings)
     from geo.toponyms import format_mentions
 
-    result = _run_corpus(args, _settings(args))
-    if args.output_format == "jsonl":
-        frame = result.places_frame
+    print(format_mentions(_run_corpus(args, settings).mentions))
+    return 0
+
+
+def _stream_places(args: argparse.Namespace, settings: Settings) -> int:
+    """``geo places --format jsonl``: one record a mention, printed as each article is
+    analysed (memory does not grow with the corpus)."""
+    from geo import pipeline
+    from geo.articles import Batch, Skipped, iter_articles
+    from geo.features import mentions_to_frame
+    from geo.models import Article
+
+    gazetteer = pipeline.load_gazetteer(settings)
+    reference = gazetteer.resolve(settings.reference)
+    batch = Batch()
+    if args.text is not None:
+        articles = iter([Article(doc="text", text=args.text, published=args.published)])
+    else:
+        articles = batch.stream(iter_articles(pipeline.inputs(args.paths), args.published))
+    for _article, output in pipeline.analysed(articles, gazetteer, settings):
+        if isinstance(output, Skipped):
+            log.warning("skipped %s", output.reason)
+            continue
+        frame = mentions_to_frame(output.mentions, reference)
         for record in frame.drop(columns="geometry").to_dict(orient="records"):
             print(json.dumps(record, ensure_ascii=False, default=str))
-        return 0
-    print(format_mentions(result.mentions))
     return 0
 
 
@@ -338,7 +384,13 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
     return 0
 
 
-VERBS = {"map": cmd_map, "places": cmd_places, "check": cmd_check, "gazetteer": cmd_gazetteer}
+VERBS = {
+    "map": cmd_map,
+    "places": cmd_places,
+    "check": cmd_check,
+    "verify": cmd_verify,
+    "gazetteer": cmd_gazetteer,
+}
 
 
 def _configure_logging(args: argparse.Namespace) -> None:

@@ -4,6 +4,7 @@ reason while the rest is processed; every article is accounted for; outputs are 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -22,6 +23,7 @@ from geo.articles import Skipped, iter_articles, read_articles
 from geo.cli import main
 from geo.errors import GazetteerError
 from geo.gazetteer import REQUIRED_COLUMNS, read_curated
+from geo.output_set import verify
 
 OUTPUTS = ("map.html", "events.geojson", "places.geojson", "checks.csv", "run.json")
 GEO = Path(sys.executable).with_name("geo")
@@ -326,13 +328,21 @@ def _assert_complete(name: str, data: bytes, versions: list[dict[str, bytes]]) -
 
 
 def _check_folder(out: Path, versions: list[dict[str, bytes]], before: set[str]) -> None:
+    """Every output is a whole version, and the folder is one complete set (run.json whose
+    hashes match) or declares none (no run.json)."""
     for entry in out.iterdir():
         if entry.name in OUTPUTS:
-            _assert_complete(entry.name, entry.read_bytes(), versions)
+            if entry.name != "run.json":
+                _assert_complete(entry.name, entry.read_bytes(), versions)
         elif entry.name not in before:
             # A leftover of the killed run: it must not look like an output.
             assert entry.name.startswith(".") or entry.suffix in {".tmp", ".part"}, entry.name
-            assert not any(entry.name == name for name in OUTPUTS)
+    if (out / "run.json").exists():
+        assert verify(out) == []
+        record = json.loads((out / "run.json").read_bytes())
+        for name in ("events.geojson", "places.geojson"):
+            hashes = {hashlib.sha256(version[name]).hexdigest() for version in versions}
+            assert record["outputs"][name]["sha256"] in hashes
 
 
 def _kill_when(process: subprocess.Popen[bytes], out: Path, before: set[str], delay: float):
@@ -368,12 +378,13 @@ def _kill_runs(tmp_path: Path, delays: list[float]) -> None:
         _kill_when(process, out, before, delay * run_seconds if delay >= 0 else -1)
         if out.exists():
             _check_folder(out, [new] if fresh else [old, new], before)
-        if not fresh:  # every output is still there: old or new, never missing
-            assert all((out / name).exists() for name in OUTPUTS)
+        if not fresh:  # every data file is still there: old or new, never missing
+            assert all((out / name).exists() for name in OUTPUTS if name != "run.json")
 
 
 def test_a_run_killed_mid_write_leaves_whole_files_only(tmp_path: Path) -> None:
-    """Killed as soon as its first temp file appears, and at a random moment."""
+    """Killed as soon as its first temp file appears, and at a random moment: whole files
+    only, and the previous complete set or none."""
     _kill_runs(tmp_path, [-1, -1, random.Random(7).uniform(0.6, 1.0)])
 
 

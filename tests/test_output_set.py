@@ -1,0 +1,157 @@
+"""Outputs of a run form one set: staged, committed with run.json last, verifiable; and the
+large-run paths (places streamed in chunks, the map's place tallies) give what the
+whole-table paths give."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from geo.cli import main
+from geo.errors import OutputError
+from geo.export import write_geojson
+from geo.features import mentions_to_frame
+from geo.output_set import MANIFEST, OutputSet, remove_leftovers, verify
+from geo.pipeline import run
+from geo.place_tally import tally_frame, tally_mentions
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_committed_set_verifies_and_records_every_file(tmp_path: Path) -> None:
+    with OutputSet(tmp_path) as outputs:
+        _write(outputs.path("a.txt"), "alpha\n")
+        (outputs.path("parts")).mkdir()
+        _write(outputs.path("parts") / "p0.txt", "zero\n")
+        written = outputs.commit({"read": 1})
+    record = json.loads((tmp_path / MANIFEST).read_text(encoding="utf-8"))
+    assert record["read"] == 1
+    assert set(record["outputs"]) == {"a.txt", "parts"}
+    assert record["outputs"]["a.txt"]["bytes"] == 6
+    assert [p.name for p in written] == ["a.txt", "parts", MANIFEST]
+    assert verify(tmp_path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "parts", MANIFEST]
+
+
+def test_verify_names_a_changed_a_missing_and_an_unrecorded_set(tmp_path: Path) -> None:
+    with OutputSet(tmp_path) as outputs:
+        _write(outputs.path("a.txt"), "alpha\n")
+        _write(outputs.path("b.txt"), "beta\n")
+        outputs.commit({})
+    _write(tmp_path / "a.txt", "tampered\n")
+    (tmp_path / "b.txt").unlink()
+    problems = verify(tmp_path)
+    assert len(problems) == 2
+    assert "a.txt: does not match" in problems[0]
+    assert "b.txt: missing" in problems[1]
+    (tmp_path / MANIFEST).unlink()
+    assert "no readable run.json" in verify(tmp_path)[0]
+
+
+def test_a_new_set_removes_files_only_the_previous_set_had(tmp_path: Path) -> None:
+    _write(tmp_path / "notes.md", "the analyst's own file\n")
+    with OutputSet(tmp_path) as outputs:
+        _write(outputs.path("events.geojson"), "{}\n")
+        _write(outputs.path("events.csv"), "doc\n")
+        outputs.commit({})
+    with OutputSet(tmp_path) as outputs:
+        _write(outputs.path("events.geojson"), '{"new": 1}\n')
+        outputs.commit({})
+    assert not (tmp_path / "events.csv").exists()
+    assert (tmp_path / "notes.md").exists()
+    assert (tmp_path / "events.geojson").read_text(encoding="utf-8") == '{"new": 1}\n'
+    assert verify(tmp_path) == []
+
+
+def test_an_error_before_the_commit_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    with OutputSet(tmp_path) as outputs:
+        _write(outputs.path("a.txt"), "old\n")
+        outputs.commit({})
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(ZeroDivisionError), OutputSet(tmp_path) as outputs:
+        _write(outputs.path("a.txt"), "new\n")
+        _ = 1 / 0
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_stale_leftovers_of_killed_runs_go_and_fresh_ones_stay(tmp_path: Path) -> None:
+    stale_dir = tmp_path / ".geo-staging-abc123"
+    stale_dir.mkdir()
+    _write(stale_dir / "events.geojson", "{")
+    stale_tmp = _write(tmp_path / ".places.x1y2.tmp.geojson", "{")
+    fresh_tmp = _write(tmp_path / ".events.z9.tmp.geojson", "{")
+    mine = _write(tmp_path / "keep.tmp", "not ours: no leading dot")
+    hour_ago = time.time() - 3600
+    for path in (stale_dir, stale_tmp, mine):
+        os.utime(path, (hour_ago, hour_ago))
+    assert remove_leftovers(tmp_path) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fresh_tmp.name, mine.name]
+
+
+def test_plain_names_only(tmp_path: Path) -> None:
+    with OutputSet(tmp_path) as outputs:
+        for bad in (MANIFEST, "../escape.txt", "sub/file.txt"):
+            with pytest.raises(ValueError):
+                outputs.path(bad)
+
+
+def test_an_unwritable_folder_is_an_output_error(tmp_path: Path) -> None:
+    blocker = _write(tmp_path / "file", "x")
+    with pytest.raises(OutputError, match="cannot write output here"), OutputSet(blocker / "out"):
+        pass
+
+
+def test_geo_verify_after_geo_map_and_after_tampering(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["-q", "map", "--no-world", "-o", str(out)]) == 0
+    record = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert {"map.html", "events.geojson", "places.geojson", "checks.csv"} <= set(record["outputs"])
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert main(["verify", str(out)]) == 0
+    assert "one complete set" in capsys.readouterr().out
+    with (out / "checks.csv").open("a", encoding="utf-8") as handle:
+        handle.write("x\n")
+    assert main(["verify", str(out)]) == 5
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("geo: error:") and "checks.csv" in err[0]
+
+
+# -- large-run paths give what the whole-table paths give -------------------------------------
+@pytest.fixture(scope="module")
+def sample_result():  # type: ignore[no-untyped-def]
+    from geo.gazetteer import Gazetteer
+    from geo.settings import Settings
+
+    return run(gazetteer=Gazetteer.load(world=False), settings=Settings(world=False))
+
+
+def test_places_streamed_in_chunks_equal_the_whole_frame(sample_result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    chunks = list(sample_result.place_frames(chunk_rows=3))  # before the whole frame is cached
+    assert len(chunks) > 2
+    assert len(sample_result.places_frame) > 7
+    streamed = write_geojson(chunks, tmp_path / "streamed.geojson").read_bytes()
+    whole = write_geojson(sample_result.places_frame, tmp_path / "whole.geojson").read_bytes()
+    assert streamed == whole
+    assert len(json.loads(streamed)["features"]) == len(sample_result.places_frame)
+
+
+def test_place_tallies_from_mentions_equal_those_from_the_frame(sample_result) -> None:  # type: ignore[no-untyped-def]
+    direct = tally_mentions(sample_result.mentions, sample_result.reference)
+    framed = tally_frame(mentions_to_frame(sample_result.mentions, sample_result.reference))
+    assert [t.key for t in direct] == [t.key for t in framed]
+    for a, b in zip(direct, framed, strict=True):
+        assert (a.name, a.kind, a.country, a.mentions) == (b.name, b.kind, b.country, b.mentions)
+        assert a.distance_km == pytest.approx(b.distance_km)
+        assert a.geometry.equals(b.geometry)
+        assert (a.docs, a.texts, a.reasons) == (b.docs, b.texts, b.reasons)
+    assert sum(t.mentions for t in direct) == len(sample_result.places_frame)
+    assert max(t.mentions for t in direct) > 1  # a place named more than once is one tally
