@@ -57,11 +57,6 @@ PLACE_KINDS: tuple[str, ...] = (
 AREA_KINDS: frozenset[str] = frozenset({"country", "region", "admin1"})
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise GeoValueError(message)
-
-
 @dataclass(frozen=True, slots=True)
 class Article:
     """One report as read: its text (front matter removed) and metadata."""
@@ -75,8 +70,10 @@ class Article:
     path: str | None = None
 
     def __post_init__(self) -> None:
-        _require(bool(self.doc), "an article needs a non-empty document id")
-        _require(isinstance(self.text, str), f"article {self.doc!r}: text must be a string")
+        if not self.doc:
+            raise GeoValueError("an article needs a non-empty document id")
+        if not isinstance(self.text, str):
+            raise GeoValueError(f"article {self.doc!r}: text must be a string")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,17 +119,16 @@ class Place:
     curated: bool = False
 
     def __post_init__(self) -> None:
-        _require(bool(self.id), "a place needs a non-empty id")
-        _require(bool(self.name), f"place {self.id!r}: name is empty")
-        _require(
-            math.isfinite(self.lat) and -90.0 <= self.lat <= 90.0,
-            f"place {self.id!r}: latitude {self.lat} is outside -90..90",
-        )
-        _require(
-            math.isfinite(self.lon) and -180.0 <= self.lon <= 180.0,
-            f"place {self.id!r}: longitude {self.lon} is outside -180..180",
-        )
-        _require(self.population >= 0, f"place {self.id!r}: population is negative")
+        if not self.id:
+            raise GeoValueError("a place needs a non-empty id")
+        if not self.name:
+            raise GeoValueError(f"place {self.id!r}: name is empty")
+        if not (math.isfinite(self.lat) and -90.0 <= self.lat <= 90.0):
+            raise GeoValueError(f"place {self.id!r}: latitude {self.lat} is outside -90..90")
+        if not (math.isfinite(self.lon) and -180.0 <= self.lon <= 180.0):
+            raise GeoValueError(f"place {self.id!r}: longitude {self.lon} is outside -180..180")
+        if self.population < 0:
+            raise GeoValueError(f"place {self.id!r}: population is negative")
 
     @property
     def is_area(self) -> bool:
@@ -163,12 +159,10 @@ class Mention:
     alternatives: tuple[Candidate, ...] = ()
 
     def __post_init__(self) -> None:
-        _require(
-            0 <= self.start <= self.end, f"mention {self.text!r}: bad span {self.start}..{self.end}"
-        )
-        _require(
-            self.type in ("toponym", "demonym"), f"mention {self.text!r}: bad type {self.type!r}"
-        )
+        if not (0 <= self.start <= self.end):
+            raise GeoValueError(f"mention {self.text!r}: bad span {self.start}..{self.end}")
+        if self.type not in ("toponym", "demonym"):
+            raise GeoValueError(f"mention {self.text!r}: bad type {self.type!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,20 +192,20 @@ class Event:
     place_texts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _require(self.kind in EVENT_KINDS, f"event kind {self.kind!r} is not one of {EVENT_KINDS}")
-        _require(self.status in STATUSES, f"event status {self.status!r} is not one of {STATUSES}")
-        _require(
-            self.date_precision in DATE_PRECISIONS,
-            f"date precision {self.date_precision!r} is not one of {DATE_PRECISIONS}",
-        )
-        _require(
-            self.geo_precision in (1, 2, 3), f"geo_precision {self.geo_precision} is not 1, 2 or 3"
-        )
-        _require(0.0 <= self.confidence <= 1.0, f"confidence {self.confidence} is outside 0..1")
-        _require(
-            0 <= self.char_start <= self.char_end,
-            f"bad event span {self.char_start}..{self.char_end}",
-        )
+        if self.kind not in EVENT_KINDS:
+            raise GeoValueError(f"event kind {self.kind!r} is not one of {EVENT_KINDS}")
+        if self.status not in STATUSES:
+            raise GeoValueError(f"event status {self.status!r} is not one of {STATUSES}")
+        if self.date_precision not in DATE_PRECISIONS:
+            raise GeoValueError(
+                f"date precision {self.date_precision!r} is not one of {DATE_PRECISIONS}"
+            )
+        if self.geo_precision not in (1, 2, 3):
+            raise GeoValueError(f"geo_precision {self.geo_precision} is not 1, 2 or 3")
+        if not (0.0 <= self.confidence <= 1.0):
+            raise GeoValueError(f"confidence {self.confidence} is outside 0..1")
+        if not (0 <= self.char_start <= self.char_end):
+            raise GeoValueError(f"bad event span {self.char_start}..{self.char_end}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,10 +237,8 @@ class Claim:
     near: Place | None = None
 
     def __post_init__(self) -> None:
-        _require(
-            math.isfinite(self.claimed_km) and self.claimed_km >= 0,
-            f"claimed distance {self.claimed_km} is not a non-negative number",
-        )
+        if not (math.isfinite(self.claimed_km) and self.claimed_km >= 0):
+            raise GeoValueError(f"claimed distance {self.claimed_km} is not a non-negative number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +256,8 @@ class Check:
     note: str = ""
 
     def __post_init__(self) -> None:
-        _require(self.verdict in VERDICTS, f"verdict {self.verdict!r} is not one of {VERDICTS}")
+        if self.verdict not in VERDICTS:
+            raise GeoValueError(f"verdict {self.verdict!r} is not one of {VERDICTS}")
 
 
 @dataclass(frozen=True, slots=True)
