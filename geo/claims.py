@@ -11,11 +11,12 @@ something unnamed into a ring, an arc or (when the text pins it down) a point.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
@@ -162,6 +163,9 @@ _QUANTITY = re.compile(
 #: Every match of ``_QUANTITY`` holds one of these (``_UNIT`` is written in lower case).
 _UNIT_LOWER = re.compile(_UNIT)
 _UNIT_ANY_CASE = re.compile(_UNIT, re.IGNORECASE)
+#: A character no match of ``_QUANTITY`` holds (it reads only letters, digits, spaces and
+#: "-–,./"): a match lies between two of them.
+_NOT_IN_QUANTITY = re.compile(r"[^\w\s\-–,./]")
 _SECOND_PAREN = re.compile(
     rf"""\s*\(\s*(?:(?:about|around|some|roughly|approximately|nearly|almost|or)\s+)?
     (?P<lo>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<hi>{_NUMBER}))?[\s-]*(?P<unit>{_UNIT})\s*\)""",
@@ -714,10 +718,16 @@ def _surface(text: str) -> str:
 
 def may_state_distance(text: str) -> bool:
     """A cheap pre-filter: False only where ``text`` has no unit of distance, so no claim."""
+    return next(_units(text), None) is not None
+
+
+def _units(text: str) -> Iterator[re.Match[str]]:
+    """Every unit of distance in ``text``, case-insensitive (read in the lower-case text
+    where :func:`geo.dates.lower_exact` allows it: faster)."""
     lowered = lower_exact(text)
     if lowered is not None:
-        return _UNIT_LOWER.search(lowered) is not None
-    return _UNIT_ANY_CASE.search(text) is not None
+        return _UNIT_LOWER.finditer(lowered)
+    return _UNIT_ANY_CASE.finditer(text)
 
 
 def extract_claims(
@@ -726,12 +736,13 @@ def extract_claims(
     """Every distance claim in ``article``, with its subject and reference resolved."""
     text = article.text
     claims: list[Claim] = []
-    if not may_state_distance(text):
+    units = list(_units(text))
+    if not units:
         log.debug("claims: %d distance claims in %s", len(claims), article.doc)
         return claims
     document = _Document(article, mentions, gazetteer)
     consumed = -1
-    for match in _QUANTITY.finditer(text):
+    for match in _quantities(text, units):
         if match.start() < consumed:
             continue
         quantity, end = _quantity_from(match, text)
@@ -746,6 +757,21 @@ def extract_claims(
             claims.append(claim)
     log.debug("claims: %d distance claims in %s", len(claims), article.doc)
     return claims
+
+
+def _quantities(text: str, units: Iterable[re.Match[str]]) -> Iterator[re.Match[str]]:
+    """``_QUANTITY.finditer(text)``, read only in the stretches that can hold a match: those
+    between two characters no match holds (see ``_NOT_IN_QUANTITY``) that hold one of the
+    ``units`` (every unit of distance in ``text``, see :func:`_units`)."""
+    stops = [match.start() for match in _NOT_IN_QUANTITY.finditer(text)]
+    stretch_end = -1
+    for unit in units:
+        if unit.start() < stretch_end:
+            continue  # in the stretch just read
+        k = bisect.bisect_right(stops, unit.start())
+        stretch_start = stops[k - 1] + 1 if k else 0
+        stretch_end = stops[k] if k < len(stops) else len(text)
+        yield from _QUANTITY.finditer(text, stretch_start, stretch_end)
 
 
 def _build_claim(

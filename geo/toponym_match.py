@@ -26,9 +26,11 @@ import pickle
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import accumulate
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from geo.names import fold, match_form, match_key
 from geo.toponym_lists import common_words, word_list
@@ -70,7 +72,13 @@ _SPEECH = frozenset(
         "admitted",
     }
 )  # fmt: skip
-_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+#: Spaces, then a word that starts with a letter (see :func:`_word_after`).
+_SPACED_WORD = re.compile(r"( +)([^\W\d_][\w'’.-]*)")
+#: Code points :func:`_capital_starts` compares with.
+_SPACE, _A = ord(" "), ord("A")
+#: Spaces, then letters, digits and ".-'’" read backwards (see :func:`_word_before`; an
+#: underscore, which ``\w`` takes too, ends the word).
+_REVERSED_WORD = re.compile(r"( *)([\w.'’-]*)")
 _SENTENCE_END = '.!?:;\n\r\t"“”|•'
 #: Given names and patronymics a title may stand before ("Gen. Ivan Petrovich Sidorov").
 _MAX_GIVEN_NAMES = 2
@@ -98,6 +106,22 @@ class Rejected:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class _SurfaceKind:
+    """What the word lists say of a name as written (one word unless ``single`` is false;
+    every other flag is false for a name of several words)."""
+
+    single: bool
+    title: bool  # a title or rank ("Mayor")
+    acronym: bool  # an organisation written as a word ("Nato")
+    given: bool  # a given name
+    hard: bool  # a hand-listed common word ("Police")
+    common: bool  # an English word that is also a place ("Reading")
+    person: bool  # a given name or a surname
+    word_like: bool  # hard or common
+    weak: bool  # hard, common or person: needs a place-like context
+
+
 class Recogniser:
     """Finds gazetteer names in text (see the module docstring for the rules)."""
 
@@ -120,42 +144,49 @@ class Recogniser:
         self._org_acronyms = word_list("toponym_org_acronyms")
         self._strong: dict[tuple[tuple[str, ...], bool], bool] = {}
         self._memo: dict[str, int | None] = {}
+        self._case_memo: dict[tuple[str, bool], tuple[bool, str]] = {}
+        self._kinds: dict[str, _SurfaceKind] = {}
+        self._title_memo: dict[str, bool] = {}
 
     # -- raw hits ----------------------------------------------------------------------
-    def _hits(self, text: str) -> list[tuple[int, int, tuple[str, ...], str, bool]]:
+    def _hits(
+        self, text: str, rejected: list[Rejected] | None
+    ) -> list[tuple[int, int, tuple[str, ...], str]]:
+        """``(start, end, keys, demonym)`` of every name in ``text`` written in the case of
+        a name; ``rejected`` collects the others."""
         padded = " " + match_form(text) + " "
         hits = []
         entries = self._entries
         if len(self._memo) > _MEMO_SIZE:
             self._memo.clear()
-        for start, end, value in _scan(self._forms, padded, text, self._memo):
-            length = end - start - 1
+        for start, space, value in _scan(self._forms, padded, text, self._memo):
+            end = space - 1  # the space after the name in padded is its end in text
+            surface = text[start:end]
+            problem = self._case_problem(text, start, end, surface, bool(value & _CODE_BIT))
+            if problem:
+                if rejected is not None:
+                    rejected.append(Rejected(start, end, surface, problem))
+                continue
             index = value >> _ENTRY_SHIFT
             if index:
                 keys, demonym = entries[index]
             else:
-                keys, demonym = (padded[start + 1 : start + 1 + length],), ""
-            hits.append((start, start + length, keys, demonym, bool(value & _CODE_BIT)))
+                keys, demonym = (padded[start + 1 : space],), ""
+            hits.append((start, end, keys, demonym))
         return hits
 
     # -- the public step -----------------------------------------------------------------
     def spans(self, text: str, rejected: list[Rejected] | None = None) -> list[Span]:
         """The place and demonym names in ``text``, in order; ``rejected`` collects the rest."""
-        candidates = []
-        for start, end, keys, demonym, code in self._hits(text):
-            surface = text[start:end]
-            problem = self._case_problem(text, start, end, surface, code)
-            if problem:
-                if rejected is not None:
-                    rejected.append(Rejected(start, end, surface, problem))
-                continue
-            candidates.append((start, end, keys, demonym))
-        chosen = _longest(candidates)
+        chosen = _longest(self._hits(text, rejected))
+        reverse = text[::-1]
         decided = []
         persons: set[str] = set()
         for start, end, keys, demonym in chosen:
             surface = text[start:end]
-            reason = self._context_problem(text, start, end, surface, keys, demonym, chosen)
+            reason = self._context_problem(
+                text, reverse, start, end, surface, keys, demonym, chosen
+            )
             if reason.startswith(("!a person: after", "!a person: '")):
                 persons.add(surface)  # a title or a given name before it: sure enough to reuse
             decided.append((start, end, surface, keys, demonym, reason))
@@ -177,30 +208,21 @@ class Recogniser:
 
     # -- rules -----------------------------------------------------------------------------
     def _case_problem(self, text: str, start: int, end: int, surface: str, code: bool) -> str:
-        letters = [c for c in surface if c.isalpha()]
-        if not letters:
-            return "no letters"
-        all_caps = all(c.isupper() for c in letters)
-        if code and not all_caps:
-            return "a code written in lower case"
-        if all_caps and len(letters) <= 4 and not code and not _shouting(text, start, end):
+        """Why the case of ``surface`` makes it no name, or ``""``."""
+        rule = self._case_memo.get((surface, code))
+        if rule is None:
+            if len(self._case_memo) > _MEMO_SIZE:
+                self._case_memo.clear()
+            rule = self._case_memo[(surface, code)] = _case_rule(surface, code, self._lower_ok)
+        shouting_matters, problem = rule
+        if shouting_matters and not _shouting(text, start, end):
             return "an all-capitals word that is no known code"
-        words = surface.split()
-        if len(words) == 2 and words[0] == "The" and not words[1][0].isupper():
-            return f"'The' and a lower-case word ({surface!r})"
-        for word in words[1:]:
-            first = word[0]
-            if not (first.isupper() or first.isdigit() or not first.isalpha()):
-                if word.casefold().strip(".,") in self._lower_ok:
-                    continue
-                if _capital_after_apostrophe(word):
-                    continue
-                return f"lower-case word {word!r} inside the name"
-        return ""
+        return problem
 
     def _context_problem(
         self,
         text: str,
+        reverse: str,
         start: int,
         end: int,
         surface: str,
@@ -208,8 +230,9 @@ class Recogniser:
         demonym: str,
         chosen: list[tuple[int, int, tuple[str, ...], str]],
     ) -> str:
-        """``""`` to keep, a note to keep with a note, ``"!reason"`` to drop."""
-        before, before_gap = _word_before(text, start)
+        """``""`` to keep, a note to keep with a note, ``"!reason"`` to drop (``reverse`` is
+        ``text`` reversed, for reading the words before a name)."""
+        before, before_gap = _word_before(reverse, start)
         after, after_gap = _word_after(text, end)
         before_folded = before.casefold().rstrip(".")
         if before and before_gap and self._is_title(before):
@@ -219,14 +242,17 @@ class Recogniser:
         after_folded = after.casefold().rstrip(".,")
         if after_gap and after_folded in self._eponym_words:
             return f"!part of a name ('{surface} {after}')"
-        folded = surface.casefold()
-        single = " " not in surface.strip()
-        if single and folded.rstrip(".") in self._titles:
+        kind = self._surface_kind(surface)
+        if kind.title:
             return f"!the title {surface!r}"
-        if single and folded.rstrip(".") in self._org_acronyms:
+        if kind.acronym:
             return f"!an organisation's name written as a word ({surface!r})"
         before_start = start - before_gap - len(before)
-        titled = self._title_and_names_before(text, start)
+        titled = (
+            self._title_and_names_before(reverse, start, before, before_gap)
+            if before_gap == 1 and _looks_like_name(before)
+            else ""
+        )
         if titled:
             return f"!a person: '{titled} {surface}'"
         if (
@@ -241,8 +267,7 @@ class Recogniser:
             if after_folded in self._org_words:
                 return f"!part of an organisation name ('{surface} {after}')"
             if (
-                single
-                and surface in self._given
+                kind.given
                 and not after.isupper()
                 and after_folded not in self._lower_ok
                 and (
@@ -256,18 +281,12 @@ class Recogniser:
             ):
                 return f"!a person: given name before {after!r}"
         if before_folded == "of" and before_gap:
-            org, _ = _word_before(text, before_start)
+            org, _ = _word_before(reverse, before_start)
             if org.casefold() in self._org_words:
                 return f"!part of an organisation name ('{org} of {surface}')"
-        if not single or not (
-            folded in self._hard_words
-            or folded in self._common
-            or surface in self._given
-            or surface in self._surnames
-            or after.casefold() in _SPEECH
-        ):
+        if not kind.weak and not (kind.single and after.casefold() in _SPEECH):
             return ""
-        word_like = folded in self._hard_words or folded in self._common
+        word_like = kind.word_like
         if self._is_strong(keys) or (not word_like and self._has_region(keys)):
             if word_like and _sentence_start(text, start) and not self._is_strong(keys, False):
                 return f"!the word {surface!r} at the start of a sentence"
@@ -276,15 +295,43 @@ class Recogniser:
             return f"!a person: {surface!r} {after}"
         locative = before_folded in _LOCATIVES and bool(before_gap)
         qualified = text.startswith(", ", end) and text[end + 2 : end + 3].isupper()
-        if folded in self._hard_words:
+        if kind.hard:
             return f"!the word {surface!r}"
-        if surface in self._given or surface in self._surnames:
+        if kind.person:
             if locative or qualified:
                 return f"a person's name, read as a place after {before!r}"
             return f"!a person's name ({surface!r}) without a place-like context"
-        if folded in self._common:
+        if kind.common:
             return self._common_word_problem(text, start, end, surface, before, locative, qualified)
         return ""
+
+    def _surface_kind(self, surface: str) -> _SurfaceKind:
+        """What the word lists say of ``surface`` (remembered: names repeat)."""
+        kind = self._kinds.get(surface)
+        if kind is None:
+            if len(self._kinds) > _MEMO_SIZE:
+                self._kinds.clear()
+            kind = self._kinds[surface] = self._classify(surface)
+        return kind
+
+    def _classify(self, surface: str) -> _SurfaceKind:
+        folded = surface.casefold()
+        single = " " not in surface.strip()
+        hard = single and folded in self._hard_words
+        common = single and folded in self._common
+        given = single and surface in self._given
+        person = single and (given or surface in self._surnames)
+        return _SurfaceKind(
+            single=single,
+            title=single and folded.rstrip(".") in self._titles,
+            acronym=single and folded.rstrip(".") in self._org_acronyms,
+            given=given,
+            hard=hard,
+            common=common,
+            person=person,
+            word_like=hard or common,
+            weak=hard or common or person,
+        )
 
     def _common_word_problem(
         self,
@@ -309,26 +356,31 @@ class Recogniser:
 
     def _is_title(self, word: str) -> bool:
         """A title or rank: "President", "Gen.", "Major-General", "Vice-Admiral"."""
-        folded = word.casefold().strip(".")
-        if folded in self._titles:
-            return True
-        last = folded.rsplit("-", 1)[-1].strip(".")
-        return "-" in folded and last in self._titles
+        known = self._title_memo.get(word)
+        if known is None:
+            if len(self._title_memo) > _MEMO_SIZE:
+                self._title_memo.clear()
+            folded = word.casefold().strip(".")
+            last = folded.rsplit("-", 1)[-1].strip(".")
+            known = folded in self._titles or ("-" in folded and last in self._titles)
+            self._title_memo[word] = known
+        return known
 
-    def _title_and_names_before(self, text: str, start: int) -> str:
+    def _title_and_names_before(self, reverse: str, start: int, word: str, gap: int) -> str:
         """ "Gen. Ivan" or "Major-General Ivan Petrovich" right before ``start`` (one or two
-        capitalised names after a title or rank), or ``""``."""
+        capitalised names after a title or rank), or ``""``. ``word`` and ``gap`` are
+        :func:`_word_before` at ``start`` (``reverse`` is the text reversed)."""
         names: list[str] = []
         position = start
         for _ in range(_MAX_GIVEN_NAMES):
-            word, gap = _word_before(text, position)
             if gap != 1 or not _looks_like_name(word):
                 return ""
             names.insert(0, word)
             position -= gap + len(word)
-            title, title_gap = _word_before(text, position)
+            title, title_gap = _word_before(reverse, position)
             if title_gap and self._is_title(title):
                 return " ".join([title, *names])
+            word, gap = title, title_gap
         return ""
 
     def _has_region(self, keys: tuple[str, ...]) -> bool:
@@ -360,6 +412,7 @@ class Recogniser:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+@lru_cache(maxsize=65_536)
 def _looks_like_name(word: str) -> bool:
     """A capitalised word of letters (a given name or patronymic): "Ivan", "Jean-Luc"."""
     letters = word.replace("-", "").replace("'", "").replace("’", "")
@@ -370,6 +423,31 @@ def _looks_like_name(word: str) -> bool:
         and not word.isupper()
         and any(c.islower() for c in word)
     )
+
+
+def _case_rule(surface: str, code: bool, lower_ok: frozenset[str]) -> tuple[bool, str]:
+    """The case rules that read only the name: ``(shouting matters, problem)``. When
+    shouting matters (a short all-capitals word that is no code), the name is dropped
+    unless the text around it shouts; otherwise ``problem`` (``""`` to keep) decides."""
+    letters = [c for c in surface if c.isalpha()]
+    if not letters:
+        return False, "no letters"
+    all_caps = all(c.isupper() for c in letters)
+    if code and not all_caps:
+        return False, "a code written in lower case"
+    shouting_matters = all_caps and len(letters) <= 4 and not code
+    words = surface.split()
+    if len(words) == 2 and words[0] == "The" and not words[1][0].isupper():
+        return shouting_matters, f"'The' and a lower-case word ({surface!r})"
+    for word in words[1:]:
+        first = word[0]
+        if not (first.isupper() or first.isdigit() or not first.isalpha()):
+            if word.casefold().strip(".,") in lower_ok:
+                continue
+            if _capital_after_apostrophe(word):
+                continue
+            return shouting_matters, f"lower-case word {word!r} inside the name"
+    return shouting_matters, ""
 
 
 def _shouting(text: str, start: int, end: int) -> bool:
@@ -393,7 +471,36 @@ def _capital_after_apostrophe(word: str) -> bool:
 def _longest(
     hits: list[tuple[int, int, tuple[str, ...], str]],
 ) -> list[tuple[int, int, tuple[str, ...], str]]:
-    """Keep the longest of overlapping hits (ties: the earlier one); return them in order."""
+    """Keep the longest of overlapping hits (ties: the earlier one); return them in order.
+
+    Hits in text order are cut into runs that overlap one another (most hits are alone);
+    only those runs need :func:`_longest_first`, which gives each the same answer as it
+    gives all hits at once (the runs are apart)."""
+    taken: list[tuple[int, int, tuple[str, ...], str]] = []
+    group: list[tuple[int, int, tuple[str, ...], str]] = []
+    group_end = previous = -1
+    for hit in hits:
+        start, end = hit[0], hit[1]
+        if start < previous:
+            return _longest_first(hits)  # not in text order
+        previous = start
+        if start < group_end:
+            group.append(hit)
+            group_end = max(group_end, end)
+            continue
+        if group:
+            taken.extend(group if len(group) == 1 else _longest_first(group))
+        group = [hit]
+        group_end = end
+    if group:
+        taken.extend(group if len(group) == 1 else _longest_first(group))
+    return taken
+
+
+def _longest_first(
+    hits: list[tuple[int, int, tuple[str, ...], str]],
+) -> list[tuple[int, int, tuple[str, ...], str]]:
+    """:func:`_longest` by taking the longest hits first, in order of length."""
     if not hits:
         return []
     occupied = bytearray(max(h[1] for h in hits) + 1)
@@ -412,31 +519,27 @@ def _inside_any(position: int, chosen: list[tuple[int, int, tuple[str, ...], str
     return any(s <= position < e for s, e, _, _ in chosen)
 
 
-def _word_before(text: str, start: int) -> tuple[str, int]:
-    """The word just before ``start`` and the number of spaces between (0 if punctuation)."""
-    i = start
-    while i > 0 and text[i - 1] == " ":
-        i -= 1
-    gap = start - i
-    j = i
-    while j > 0 and (text[j - 1].isalnum() or text[j - 1] in ".-'’"):
-        j -= 1
-    word = text[j:i]
-    if not word or not word[0].isalpha():
+def _word_before(reverse: str, start: int) -> tuple[str, int]:
+    """The word just before ``start`` and the number of spaces between (0 if punctuation);
+    ``reverse`` is the text reversed (so the word is read forwards, by one pattern)."""
+    match = _REVERSED_WORD.match(reverse, len(reverse) - start)
+    if match is None:
         return "", 0
-    return word, gap
+    spaces, letters = match.groups()
+    if "_" in letters:
+        letters = letters[: letters.index("_")]
+    if not letters or not letters[-1].isalpha():
+        return "", 0
+    return letters[::-1], len(spaces)
 
 
 def _word_after(text: str, end: int) -> tuple[str, int]:
     """The word just after ``end`` and the number of spaces between (0 if punctuation)."""
-    i = end
-    while i < len(text) and text[i] == " ":
-        i += 1
-    gap = i - end
-    match = _WORD.match(text, i)
-    if not match or gap == 0:
+    match = _SPACED_WORD.match(text, end)
+    if match is None:
         return "", 0
-    return match.group(0), gap
+    spaces, word = match.groups()
+    return word, len(spaces)
 
 
 def _sentence_start(text: str, start: int) -> bool:
@@ -460,18 +563,14 @@ def _scan(
     two spaces) that lies between two spaces and is capitalised in ``text``: ``start`` and
     ``end`` index those spaces in ``padded`` (``start`` is the name's first letter in
     ``text``). ``memo`` keeps the values of runs already looked up (texts repeat them)."""
-    spaces = _space_positions(padded)
     found = []
     memo = {} if memo is None else memo
     remembered = memo.get
-    size, count = len(text), len(spaces)
-    for a in range(count - 1):
-        start = spaces[a]
-        if start >= size or not text[start].isupper():
-            continue
+    find = padded.find
+    for start in _capital_starts(text, padded):
         begin = start + 1
-        for b in range(a + 1, count):
-            end = spaces[b]
+        end = find(" ", begin)
+        while end != -1:
             run = padded[begin:end]
             value = remembered(run, _UNSEEN)
             if value == _UNSEEN:
@@ -482,13 +581,21 @@ def _scan(
                 found.append((start, end, value))
             if not value & _PREFIX_BIT:
                 break
+            end = find(" ", end + 1)
     return found
 
 
-def _space_positions(padded: str) -> list[int]:
-    """The index of every space in ``padded``."""
-    steps = [len(part) + 1 for part in padded.split(" ")[:-1]]
-    return list(accumulate(steps, initial=-1))[1:]
+def _capital_starts(text: str, padded: str) -> list[int]:
+    """Every ``i`` where ``padded[i]`` is a space and ``text[i]`` a capital: where a name
+    may start (found for all characters at once, then checked one by one where the text
+    is not ASCII)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    marks = np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    maybe = (marks[: len(text)] == _SPACE) & ((codes - _A < 26) | (codes > 127))
+    starts: list[int] = np.flatnonzero(maybe).tolist()
+    if text.isascii():
+        return starts
+    return [i for i in starts if text[i].isupper()]
 
 
 def _cache_file(gazetteer: Gazetteer) -> Path:

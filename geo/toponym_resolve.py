@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from geo.models import Candidate, Place
+from geo.models import AREA_KINDS, Candidate, Place
 from geo.names import fold
 
 #: Weights of the signals (log-odds-like points); see the module docstring.
@@ -40,6 +40,7 @@ QUALIFIER = 4.0
 CITY_OVER_REGION = 2.0
 REGION = 1.5
 NEAR = ((50.0, 1.5), (200.0, 1.0), (500.0, 0.5))
+_FARTHEST = max(limit for limit, _ in NEAR)
 MAX_CANDIDATES = 12
 EARTH_RADIUS_KM = 6371.0088
 
@@ -62,8 +63,21 @@ class Name:
     scores: list[float] = field(default_factory=list)
     notes: list[list[str]] = field(default_factory=list)
     best: int = 0
-    weights: list[float] = field(default_factory=list)
+    #: The confidence of the best reading (set, with ``alternatives``, when first quoted).
+    score: float | None = None
     alternatives: tuple[Candidate, ...] = ()
+    #: The reason of a mention of the best reading, by the note of its span.
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def copy(self) -> Name:
+        """A fresh copy for another document: no spans, its own scores and notes."""
+        return Name(
+            key=self.key,
+            candidates=list(self.candidates),
+            demonym=self.demonym,
+            scores=list(self.scores),
+            notes=[list(notes) for notes in self.notes],
+        )
 
     @property
     def place(self) -> Place | None:
@@ -97,7 +111,7 @@ class Resolver:
             score += KIND.get(place.kind, 0.0)
         if place.kind in ("country", "admin1") or place.id.startswith("region:"):
             notes.append(place.kind)
-        if fold(place.name) == surface_key or place.curated or place.id.startswith("region:"):
+        if place.curated or place.id.startswith("region:") or fold(place.name) == surface_key:
             score += OWN_NAME
         if place.id in self._capitals:
             score += CAPITAL
@@ -115,10 +129,12 @@ class Resolver:
         """Choose ``best`` for every name (in place), filling ``scores`` and ``notes``.
 
         ``qualifiers`` are (qualified span, qualifying span) pairs, ``span_names`` maps a
-        span to its index in ``names``.
+        span to its index in ``names``. A name whose ``scores`` are filled already (a copy
+        of one :meth:`start` scored) is not started again.
         """
         for name in names:
-            self._start(name)
+            if not name.scores:
+                self.start(name)
         self._qualify(names, qualifiers, span_names)
         self._focus(names)
         self._city_over_region(names)
@@ -129,7 +145,9 @@ class Resolver:
         for name in names:
             name.best = _argmax(name.scores)
 
-    def _start(self, name: Name) -> None:
+    def start(self, name: Name) -> None:
+        """Score the candidates by :meth:`prior` alone, best first (at most
+        ``MAX_CANDIDATES``); the same for a name in every document."""
         surface_key = name.key[0] if name.key else ""
         scored = []
         for place in name.candidates:
@@ -185,13 +203,13 @@ class Resolver:
             if rest <= 0 or name.demonym is not None:
                 continue
             for i, place in enumerate(name.candidates):
-                share = (
-                    weights.get(place.country, 0.0)
-                    - (own_weight if place.country == own_country else 0.0)
-                ) / rest
+                country = place.country
+                if country not in weights:
+                    continue  # its share is 0
+                share = (weights[country] - (own_weight if country == own_country else 0.0)) / rest
                 if share > 0:
                     name.scores[i] += FOCUS * share
-                    name.notes[i].append(f"{place.country} is {share:.0%} of the document")
+                    name.notes[i].append(f"{country} is {share:.0%} of the document")
 
     def _city_over_region(self, names: list[Name]) -> None:
         for name in names:
@@ -212,18 +230,21 @@ class Resolver:
     def _regions(self, names: list[Name]) -> None:
         """Candidates inside a first-level region the document names elsewhere get a bonus."""
         regions = [
-            (n, name.place)
+            (n, place)
             for n, name in enumerate(names)
-            if name.place is not None and name.place.kind == "admin1" and name.demonym is None
+            if name.demonym is None and (place := name.place) is not None and place.kind == "admin1"
         ]
         if not regions:
             return
+        countries = {region.country for _, region in regions}
         for n, name in enumerate(names):
             if name.demonym is not None or len(name.candidates) < 2:
                 continue
             for i, place in enumerate(name.candidates):
+                if place.country not in countries:
+                    continue  # a first-level region holds only places of its country
                 for m, region in regions:
-                    if m != n and region is not None and _contains(region, place):
+                    if m != n and _contains(region, place):
                         name.scores[i] += REGION
                         name.notes[i].append(f"in {region.name}, named in the text")
                         break
@@ -231,28 +252,45 @@ class Resolver:
     def _coherence(self, names: list[Name]) -> None:
         """Candidates near the other places of the document (not areas) get a bonus."""
         anchors = [
-            (n, name.place)
+            (n, place)
             for n, name in enumerate(names)
-            if name.place is not None and not name.place.is_area and name.demonym is None
+            if name.demonym is None
+            and name.candidates
+            and (place := name.candidates[name.best]).kind not in AREA_KINDS
         ]
+        if len(anchors) < 2:
+            return
         rows = [
             (n, i, place)
             for n, name in enumerate(names)
             if name.demonym is None and len(name.candidates) > 1
             for i, place in enumerate(name.candidates)
-            if not place.is_area
+            if place.kind not in AREA_KINDS
         ]
-        if len(anchors) < 2 or not rows:
+        if not rows:
             return
-        anchor_lat = np.radians([p.lat for _, p in anchors if p is not None])
-        anchor_lon = np.radians([p.lon for _, p in anchors if p is not None])
-        anchor_name = np.array([n for n, _ in anchors])
-        lat = np.radians([p.lat for _, _, p in rows])[:, None]
-        lon = np.radians([p.lon for _, _, p in rows])[:, None]
-        d = _haversine(lat, lon, anchor_lat[None, :], anchor_lon[None, :])
-        d[np.array([n for n, _, _ in rows])[:, None] == anchor_name[None, :]] = np.inf
+        # one array of radians: the rows' places, then the anchors'
+        radians = np.radians(
+            [
+                [p.lat for _, _, p in rows] + [p.lat for _, p in anchors],
+                [p.lon for _, _, p in rows] + [p.lon for _, p in anchors],
+            ]
+        )
+        count = len(rows)
+        d = _haversine(
+            radians[0, :count, None],
+            radians[1, :count, None],
+            radians[0, None, count:],
+            radians[1, None, count:],
+        )
+        column = {n: k for k, (n, _) in enumerate(anchors)}
+        own = [(r, column[n]) for r, (n, _, _) in enumerate(rows) if n in column]
+        if own:  # a name is not near itself
+            d[[r for r, _ in own], [k for _, k in own]] = np.inf
         nearest = d.min(axis=1).tolist()
         for (n, i, _), km in zip(rows, nearest, strict=True):
+            if km > _FARTHEST:
+                continue
             for limit, bonus in NEAR:
                 if km <= limit:
                     names[n].scores[i] += bonus
@@ -270,14 +308,15 @@ def qualifier_pairs(text: str, starts: Sequence[int], ends: Sequence[int]) -> li
     return pairs
 
 
-def confidence(scores: list[float]) -> list[float]:
-    """The softmax weights of the candidates (0..1, summing to 1)."""
+def shares(scores: list[float]) -> list[float]:
+    """The softmax weights of the candidates (0..1, summing to 1), not rounded (a mention
+    quotes the few it shows rounded to 3 places; rounding all of them is slow)."""
     if not scores:
         return []
     top = max(scores)
     exps = [math.exp(s - top) for s in scores]
     total = sum(exps)
-    return [round(e / total, 3) for e in exps]
+    return [e / total for e in exps]
 
 
 def _contains(area: Place, place: Place) -> bool:

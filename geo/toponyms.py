@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from geo.gazetteer import Gazetteer
 from geo.models import Article, Candidate, Mention, Place
 from geo.toponym_match import Recogniser, Rejected, Span
-from geo.toponym_resolve import Name, Resolver, confidence, qualifier_pairs
+from geo.toponym_resolve import Name, Resolver, qualifier_pairs, shares
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,9 @@ BARE_CAPITAL_SCORE = 0.6
 #: at least ``FOCUS_MIN_WEIGHT`` (one named town, or two mentions of the country).
 FOCUS_MIN_SHARE = 0.5
 FOCUS_MIN_WEIGHT = 1.0
+#: Names whose prior-scored candidates a toponymizer remembers before it starts afresh.
+MAX_STARTED = 20_000
+_UNKNOWN = Name(key=(), candidates=[])
 
 __all__ = ["Rejected", "Toponymizer", "capital_mentions", "focus_country", "format_mentions"]
 
@@ -59,6 +62,7 @@ class Toponymizer:
         self.recogniser = Recogniser(gazetteer, use_cache=use_cache)
         self._capital_ids = gazetteer.capital_ids()
         self.resolver = Resolver(self._capital_ids)
+        self._started: dict[tuple[tuple[str, ...], str], Name | None] = {}
 
     def mentions(self, article: Article, rejected: list[Rejected] | None = None) -> list[Mention]:
         """Every toponym and demonym mention of ``article``, in text order."""
@@ -117,6 +121,20 @@ class Toponymizer:
         return names, span_names, kept
 
     def _name(self, span: Span) -> Name | None:
+        """The name ``span`` carries, its candidates scored by their prior (a copy of the
+        one made the first time, for the same keys have the same candidates)."""
+        group = (span.keys, span.demonym)
+        started = self._started.get(group, _UNKNOWN)
+        if started is _UNKNOWN:
+            if len(self._started) > MAX_STARTED:
+                self._started.clear()
+            started = self._new_name(span)
+            if started is not None:
+                self.resolver.start(started)
+            self._started[group] = started
+        return None if started is None else started.copy()
+
+    def _new_name(self, span: Span) -> Name | None:
         def lookup(key: str) -> tuple[Place, ...]:
             return self.gazetteer.lookup_folded(key, LOOKUP_LIMIT)
 
@@ -149,28 +167,34 @@ class Toponymizer:
                 type="demonym",
             )
         best = name.best
-        weights = name.weights
-        if not weights:
-            weights = name.weights = confidence(name.scores)
-            order = sorted(range(len(name.candidates)), key=lambda i: -name.scores[i])
+        score = name.score
+        if score is None:
+            weights = shares(name.scores)
+            score = name.score = round(weights[best], 3)
+            scores = name.scores
+            order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
             runners_up = [i for i in order if i != best][:MAX_ALTERNATIVES]
-            name.alternatives = tuple(Candidate(name.candidates[i], weights[i]) for i in runners_up)
-        alternatives = name.alternatives
-        notes = list(name.notes[best])
-        if span.note:
-            notes.append(span.note)
-        if len(name.candidates) == 1:
-            notes.insert(0, "only reading")
+            name.alternatives = tuple(
+                Candidate(name.candidates[i], round(weights[i], 3)) for i in runners_up
+            )
+        reason = name.reasons.get(span.note)
+        if reason is None:
+            notes = list(name.notes[best])
+            if span.note:
+                notes.append(span.note)
+            if len(name.candidates) == 1:
+                notes.insert(0, "only reading")
+            reason = name.reasons[span.note] = "; ".join(notes)
         return Mention(
             doc=doc,
             text=span.text,
             start=span.start,
             end=span.end,
             place=name.candidates[best],
-            score=weights[best],
-            reason="; ".join(notes),
+            score=score,
+            reason=reason,
             type="toponym",
-            alternatives=alternatives,
+            alternatives=name.alternatives,
         )
 
 

@@ -390,7 +390,7 @@ def test_an_advance_on_a_capital_phrase_becomes_a_hypothetical_event(
 
 def test_name_table_scan_finds_exactly_the_names_between_spaces(tmp_path: Path) -> None:
     from geo.names import match_form
-    from geo.toponym_match import _NAME_BIT, _scan, _space_positions, build_table
+    from geo.toponym_match import _NAME_BIT, _capital_starts, _scan, build_table
 
     path = tmp_path / "small.csv"
     path.write_text(
@@ -409,9 +409,21 @@ def test_name_table_scan_finds_exactly_the_names_between_spaces(tmp_path: Path) 
     }
     found = {(start, end) for start, end, _ in _scan(forms, padded, text)}
     assert found == {(i, j) for i, j in expected if text[i].isupper()}
-    assert _space_positions(padded) == spaces
+    capitals = [i for i in spaces if i < len(text) and text[i].isupper()]
+    assert _capital_starts(text, padded) == capitals
     assert {text[i : j - 1] for i, j in found} >= {"Port Anselm", "Anselm  Bay", "Mill Town"}
     assert entries[0] == ((), "")
+
+
+def test_capital_starts_in_text_that_is_not_ascii() -> None:
+    from geo.names import match_form
+    from geo.toponym_match import _capital_starts
+
+    text = "«Évora» and l’Aquila, ʼAden; Ωmega-Zeta éB x"
+    padded = " " + match_form(text) + " "
+    starts = _capital_starts(text, padded)
+    assert [text[i] for i in starts] == ["É", "A", "A", "Ω", "Z"]
+    assert starts == [i for i, c in enumerate(text) if padded[i] == " " and c.isupper()]
 
 
 def test_stale_name_tables_are_removed_but_recent_ones_kept(tmp_path: Path) -> None:
