@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
+
+import ahocorasick
 
 log = logging.getLogger(__name__)
 
@@ -107,32 +110,25 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
 )
 _COMPILED = tuple((name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS)
 
-_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_DAY_WORDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-#: Per pattern, words one of which every match contains (in the folded text, see
-#: ``_folded``), and optionally a regex every match contains: no hit, no match.
-_GATES: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "iso": (("-",), r"\d-\d"),
-    "day_range": (_MONTH_STEMS, None),
-    "month_range": (_MONTH_STEMS, None),
-    "day_month": (_MONTH_STEMS, None),
-    "month_day": (_MONTH_STEMS, None),
-    "month_year": (_MONTH_STEMS, None),
-    "in_month": (tuple(_MONTH_NAMES.split("|")), None),
-    "rel_span": (("week", "month"), None),
-    "span": (("week", "month"), None),
-    "weekend": (("weekend",), None),
-    "offset_ago": (("ago",), r"\sago"),
-    "offset_rel": (
-        ("later", "after", "earlier", "before"),
-        r"(?:day|week)s?\s+(?:later|after|earlier|before)",
-    ),
-    "next_day": (
-        ("day", "morning", "evening", "night"),
-        r"(?:next|following|previous|preceding)\s+(?:day|morning|evening|night)"
-        r"|day\s+(?:before|after)",
-    ),
-    "weekday": (_DAY_WORDS, None),
+_MONTH_WORDS = (*_MONTH_NAMES.split("|"), *_MONTH_ABBR.split("|"))
+#: Per pattern (but "iso"), words one of which every match contains as a word of its own
+#: (its neighbours are neither ASCII letters nor digits), and how many runs of white
+#: space a match can have before that word: a match starts at the start of a word (``\b``
+#: then ``\w``) at most that many runs of white space before an occurrence of the word.
+_ANCHORS: dict[str, tuple[tuple[str, ...], int]] = {
+    "day_range": (_MONTH_WORDS, 4),  # 7 - 8 of August
+    "month_range": (_MONTH_WORDS, 0),
+    "day_month": (_MONTH_WORDS, 2),  # 7 of August
+    "month_day": (_MONTH_WORDS, 0),
+    "month_year": (_MONTH_WORDS, 0),
+    "in_month": (tuple(_MONTH_NAMES.split("|")), 1),
+    "rel_span": (("week", "month"), 2),  # later this week
+    "span": (("week", "month"), 1),
+    "weekend": (("weekend",), 2),  # at the weekend
+    "offset_ago": (("ago",), 5),  # about a couple of days ago
+    "offset_rel": (("day", "days", "week", "weeks"), 3),  # a couple of days later
+    "next_day": (("day", "morning", "evening", "night"), 2),  # the next day
+    "weekday": (WEEKDAYS, 1),  # last Monday
     "deictic": (
         (
             "yesterday",
@@ -144,47 +140,112 @@ _GATES: dict[str, tuple[tuple[str, ...], str | None]] = {
             "afternoon",
             "evening",
         ),
-        r"yesterday|today|tonight|tomorrow|overnight|this\s+(?:morning|afternoon|evening)",
+        3,  # the day before yesterday
     ),
-    "earlier": (("earlier",), None),
+    "earlier": (("earlier",), 0),
 }
-#: Per pattern, a regex over the folded text whose matches start at every position where
-#: a match of the pattern can start (matches of the pattern start at a word boundary, so
-#: none starts inside one of these); the pattern is then tried only there.
-_STARTS: dict[str, str] = {
-    "day_range": r"\d+",
-    "day_month": r"\d+",
-    "month_range": "|".join(_MONTH_STEMS),
-    "month_day": "|".join(_MONTH_STEMS),
-    "month_year": "|".join(_MONTH_STEMS),
-}
-
-
-def _optional(source: str | None) -> re.Pattern[str] | None:
-    return re.compile(source) if source is not None else None
-
-
-_SCANS = tuple(
-    (
-        name,
-        pattern,
-        re.compile(pattern.pattern),
-        _GATES[name][0],
-        _optional(_GATES[name][1]),
-        _optional(_STARTS.get(name)),
-    )
-    for name, pattern in _COMPILED
+#: Every "iso" match contains a hyphen and a digit after it.
+_ISO_GATE = re.compile(r"-\d")
+_WORD_START = re.compile(r"\b\w")
+_NON_SPACE = re.compile(r"\S*")
+_SPACE_THEN_NON_SPACE = re.compile(r"\s*\S*")
+_SCANS = tuple((name, pattern, re.compile(pattern.pattern)) for name, pattern in _COMPILED)
+#: The characters other than A-Z that match an ASCII letter case-insensitively, mapped
+#: to that letter (a ``str.translate`` table).
+FOLD_TO_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_FOLD_CHARS = tuple(sorted(chr(code) for code in FOLD_TO_ASCII))
+#: ASCII letters lower-cased, digits kept, every other byte a space (and so every
+#: non-ASCII character, which ``word_mapped`` encodes as "?").
+_WORD_MAP = bytes(
+    (b | 0x20) if chr(b).isascii() and chr(b).isalpha() else b if chr(b).isdigit() else 0x20
+    for b in range(256)
 )
-#: The characters other than A-Z that match an ASCII letter case-insensitively.
-_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
-_FOLD_CHARS = frozenset(chr(code) for code in _FOLD)
+
+
+@lru_cache(maxsize=4)
+def word_mapped(text: str) -> str:
+    """``text`` position for position, shifted by one: ASCII letters in lower case, digits
+    kept, everything else a space, and a space added at each end.
+
+    A character that matches an ASCII letter case-insensitively (``FOLD_TO_ASCII``; the
+    Kelvin sign, the one non-ASCII character whose lower case is ASCII, among them) is
+    that letter. A word of ``text`` written in ASCII letters and digits, with neither a
+    letter nor a digit next to it, so stands between two spaces (see ``word_key``).
+    The last few texts are cached: the date and the event scans map the same text.
+    """
+    if not text.isascii() and any(char in text for char in _FOLD_CHARS):
+        text = text.translate(FOLD_TO_ASCII)
+    return " " + text.encode("ascii", "replace").translate(_WORD_MAP).decode("ascii") + " "
+
+
+def word_key(phrase: str) -> str:
+    """How the ASCII ``phrase`` stands in a ``word_mapped`` text as words of their own;
+    the key starts at the phrase's offset in the original text."""
+    return " " + phrase.lower().encode("ascii").translate(_WORD_MAP).decode("ascii") + " "
+
+
+def _anchor_automaton() -> Any:
+    """Aho-Corasick automaton of the ``_ANCHORS`` words (value: key length, the patterns,
+    their runs of white space, the most of these)."""
+    patterns: dict[str, list[str]] = {}
+    for name, (words, _runs) in _ANCHORS.items():
+        for word in words:
+            patterns.setdefault(word_key(word), []).append(name)
+    automaton = ahocorasick.Automaton()
+    for key, names in patterns.items():
+        runs = tuple(_ANCHORS[name][1] for name in names)
+        automaton.add_word(key, (len(key), tuple(names), runs, max(runs)))
+    automaton.make_automaton()
+    return automaton
+
+
+_ANCHOR_AUTOMATON = _anchor_automaton()
+
+
+def _run_starts(backwards: str, position: int, runs: int) -> list[int]:
+    """Where the run of non-white-space characters at ``position`` of a text starts, then
+    where each of the ``runs`` runs before it starts (0 once the text's start is reached);
+    ``backwards``: the text reversed."""
+    size = len(backwards)
+    cursor = _matched_end(_NON_SPACE, backwards, size - position)
+    bounds = [size - cursor]
+    for _ in range(runs):
+        cursor = _matched_end(_SPACE_THEN_NON_SPACE, backwards, cursor)
+        bounds.append(size - cursor)
+    return bounds
+
+
+def _matched_end(pattern: re.Pattern[str], text: str, position: int) -> int:
+    """Where ``pattern`` (which matches anywhere, if only the empty string) ends when
+    matched at ``position``."""
+    match = pattern.match(text, position)
+    return match.end() if match is not None else position
+
+
+def _candidates(text: str, search: str) -> dict[str, list[int]]:
+    """Per pattern of ``_ANCHORS``, the sorted offsets in ``search`` (``text`` or its
+    folded form, position for position) where a match of it may start."""
+    found: dict[str, set[int]] = {}
+    backwards = ""
+    for last, (length, names, runs, most) in _ANCHOR_AUTOMATON.iter(word_mapped(text)):
+        word = last - length + 1
+        backwards = backwards or search[::-1]
+        bounds = _run_starts(backwards, word, most)
+        starts = [m.start() for m in _WORD_START.finditer(search, bounds[-1], word + 1)]
+        for name, count in zip(names, runs, strict=True):
+            low = bounds[count]
+            positions = found.get(name)
+            if positions is None:
+                positions = found[name] = set()
+            positions.update(starts if count == most else [p for p in starts if p >= low])
+    return {name: sorted(positions) for name, positions in found.items()}
 
 
 def _folded(text: str) -> str | None:
     """``text`` in lower case, position for position, where a case-insensitive pattern
     letter matches exactly the folded letter; None where folding changes the length."""
-    if not text.isascii() and any(chr(code) in text for code in _FOLD):
-        text = text.translate(_FOLD)
+    if not text.isascii() and any(char in text for char in _FOLD_CHARS):
+        text = text.translate(FOLD_TO_ASCII)
     folded = text.lower()
     return folded if len(folded) == len(text) else None
 
@@ -199,42 +260,42 @@ def _lower_only_ascii(text: str) -> bool:
     """Whether lower-casing ``text`` changes only ASCII letters, and no character but an
     ASCII letter matches one case-insensitively: then a lower-case pattern matches the
     lower-cased text exactly where it matches the text case-insensitively."""
-    return text.isascii() or all(
-        char.isascii() or (char.lower() == char and char not in _FOLD_CHARS) for char in set(text)
-    )
-
-
-def _passes(folded: str | None, words: tuple[str, ...], gate: re.Pattern[str] | None) -> bool:
-    if folded is None:
+    if text.isascii():
         return True
-    if not any(word in folded for word in words):
+    if any(char in text for char in _FOLD_CHARS):
         return False
-    return gate is None or gate.search(folded) is not None
+    # ``bytes.lower`` changes ASCII letters only (the UTF-8 bytes of other characters
+    # are all above 127)
+    ascii_lowered = text.encode("utf-8", "surrogatepass").lower()
+    return text.lower() == ascii_lowered.decode("utf-8", "surrogatepass")
 
 
-def _matches(
-    text: str,
-    pattern: re.Pattern[str],
-    folded: str | None,
-    starts: re.Pattern[str] | None,
-    seen: dict[re.Pattern[str], list[int]],
+def _matches_at(
+    pattern: re.Pattern[str], text: str, starts: Sequence[int]
 ) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(text)``, trying the pattern only where ``starts`` matches in
-    ``folded`` (``text`` position for position); ``seen`` caches those positions."""
-    if starts is None or folded is None:
-        yield from pattern.finditer(text)
-        return
-    positions = seen.get(starts)
-    if positions is None:
-        positions = seen[starts] = [found.start() for found in starts.finditer(folded)]
+    """``pattern.finditer(text)`` where every match starts at one of ``starts`` (sorted):
+    the pattern is tried only there."""
     cursor = 0
-    for position in positions:
+    for position in starts:
         if position < cursor:
             continue
         match = pattern.match(text, position)
         if match is not None:
             yield match
             cursor = max(match.end(), position + 1)
+
+
+def _scan(
+    kind: str, pattern: re.Pattern[str], text: str, candidates: dict[str, list[int]] | None
+) -> Iterable[re.Match[str]]:
+    """The matches of the pattern ``kind`` in ``text`` (``candidates``: see ``_candidates``;
+    None: scan the whole text)."""
+    if candidates is None:
+        return pattern.finditer(text)
+    if kind == "iso":
+        return pattern.finditer(text) if _ISO_GATE.search(text) else ()
+    starts = candidates.get(kind)
+    return _matches_at(pattern, text, starts) if starts else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,16 +381,17 @@ def _closest_year(month: int, day: int, published: date) -> date | None:
 
 
 _PLAIN_DAY = r"(0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
-_PLAIN_YEAR = rf"(?:,? ({_YEAR}))?"
+_PLAIN_YEAR = rf"(?:,?\s+({_YEAR}))?"
 _PLAIN_MONTH = rf"({_MONTH_NAMES}|(?:{_MONTH_ABBR})\.?)"
-_PLAIN_DAY_MONTH = re.compile(rf"(?ai){_PLAIN_DAY} {_PLAIN_MONTH}{_PLAIN_YEAR}")
-_PLAIN_MONTH_DAY = re.compile(rf"(?ai){_PLAIN_MONTH} {_PLAIN_DAY}{_PLAIN_YEAR}")
+_PLAIN_DAY_MONTH = re.compile(rf"(?ai){_PLAIN_DAY}\s+(?:of\s+)?{_PLAIN_MONTH}{_PLAIN_YEAR}")
+_PLAIN_MONTH_DAY = re.compile(rf"(?ai){_PLAIN_MONTH}\s+{_PLAIN_DAY}{_PLAIN_YEAR}")
 _MONTH_INDEX = {name[:3]: number for number, name in enumerate(_MONTH_NAMES.split("|"), 1)}
 
 
 def _parse_plain(text: str) -> tuple[int, int, int | None] | None:
-    """(month, day, year or None) of a plain "7 August", "August 7th, 2008"; None for any
-    other form (left to dateparser, which reads these the same way)."""
+    """(month, day, year or None) of a plain "7 August", "7th of Aug.", "August 7th, 2008";
+    None for any other form (left to dateparser, which reads these the same way: the "of"
+    is dropped before it reads them, and it reads a run of white space as one space)."""
     match = _PLAIN_DAY_MONTH.fullmatch(text)
     if match is not None:
         day, month, year = match.groups()
@@ -557,16 +619,10 @@ def find_dates(
     used = bytearray(len(text))
     folded = _folded(text)
     exact = folded is not None and _lower_only_ascii(text)
-    seen: dict[re.Pattern[str], list[int]] = {}
-    for kind, pattern, lower_pattern, words, gate, starts in _SCANS:
-        if not _passes(folded, words, gate):
-            continue
-        if exact:
-            assert folded is not None
-            found = _matches(folded, lower_pattern, folded, starts, seen)
-        else:
-            found = _matches(text, pattern, folded, starts, seen)
-        for match in found:
+    search = folded if exact and folded is not None else text
+    candidates = _candidates(text, search) if folded is not None else None
+    for kind, pattern, lower_pattern in _SCANS:
+        for match in _scan(kind, lower_pattern if exact else pattern, search, candidates):
             start, end = match.span()
             if any(used[start:end]) or _is_verb_month(text[start:end], kind):
                 continue

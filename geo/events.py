@@ -27,12 +27,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import ahocorasick
 
-from geo.dates import DateMention, ResolvedDate, find_dates
+from geo.dates import DateMention, ResolvedDate, find_dates, word_key, word_mapped
 from geo.event_rules import MOTION_KINDS, ActorEntry, Lexicon, Phrase, TriggerSpec, load_lexicon
 from geo.models import Article, Event, Mention, Place
 from geo.sentences import Sentence, split_sentences
@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 _TOKEN = re.compile(
     r"\w+?(?=n['’]t\b)|n['’]t\b|\w+(?:[-.]\w+)*(?=['’]s\b)|['’]s\b|\w+(?:[-'’.]\w+)*|[^\w\s]"
 )
+#: ``_TOKEN`` on a text without an apostrophe (' or ’): each of its first four
+#: alternatives needs one, and the other two are these.
+_SIMPLE_TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
+_DIGIT = re.compile(r"\d")
 _DISTANCE_NUMBER = re.compile(r"\d+(?:[.,]\d+)?(?:km|kms|mi|miles?)?")
 _DISTANCE_UNITS = frozenset(
     {"km", "kms", "kilometres", "kilometers", "kilometre", "kilometer", "miles", "mile", "mi"}
@@ -122,6 +126,8 @@ _APPOSITION_STARTERS = frozenset(
         "home",
     }
 )
+#: "Moscow-backed", "rebel-held": a modifier, not a word that ends a place phrase.
+_AFFILIATED = re.compile(r"[\w'’]+-(?:backed|held|controlled|led|based|occupied|run|allied)")
 _STOP_PRONOUNS = frozenset({"it", "they", "he", "she", "we", "i", "you"})
 _ASPECTUAL_TO = frozenset(
     {
@@ -172,6 +178,8 @@ _NEGATION_TRANSPARENT = frozenset(
 _ADDRESSEE_VERBS = frozenset(
     {"told", "tell", "tells", "telling", "informed", "assured", "reminded"}
 )
+_REFERENCE = attrgetter("reference")
+_LOW = attrgetter("low")
 _MAX_UNKNOWN_RUN = 5
 _ANAPHOR_SENTENCES = 3
 _CONTINUATION_SENTENCES = 4
@@ -223,11 +231,21 @@ def build_units(
 
 
 def _unit_spans(
-    text: str, sentence: Sentence, mentions: Sequence[Mention], lexicon: Lexicon
+    text: str,
+    sentence: Sentence,
+    mentions: Sequence[Mention],
+    lexicon: Lexicon,
+    first: int = 0,
+    actor_at: Sequence[int] | None = None,
 ) -> list[_Span]:
-    """The place and actor spans of one sentence, in order, overlaps resolved."""
+    """The place and actor spans of one sentence, in order, overlaps resolved.
+
+    ``mentions`` are sorted by start; ``first``: the first one that can start in the
+    sentence; ``actor_at``: offsets where an actor name may start (``scan_document``).
+    """
     spans: list[_Span] = []
-    for mention in mentions:
+    for position in range(first, len(mentions)):
+        mention = mentions[position]
         if mention.start >= sentence.end:
             break
         if not (sentence.start <= mention.start and mention.end <= sentence.end):
@@ -240,9 +258,9 @@ def _unit_spans(
             spans.append(
                 (mention.start, mention.end, mention.place, lexicon.actor_for(mention.text))
             )
-    for pattern in (lexicon.actor_pattern_cs, lexicon.actor_pattern):
-        for match in pattern.finditer(sentence.text):
-            start, end = sentence.start + match.start(), sentence.start + match.end()
+    for pattern in _actor_patterns(lexicon, sentence, actor_at):
+        for match in _actor_matches(pattern, text, sentence, actor_at):
+            start, end = match.span()
             entry = lexicon.actor_for(match.group(0))
             if entry is not None and not any(s == start and e == end for s, e, _, _ in spans):
                 spans.append((start, end, None, entry))
@@ -257,62 +275,83 @@ def _unit_spans(
     return chosen
 
 
-def _may_trigger(text: str, sentence: Sentence, chosen: Sequence[_Span], lexicon: Lexicon) -> bool:
-    """Whether a unit that ``build_units`` would make from ``chosen`` can start a trigger.
-
-    The same words as the units (without building them): a sentence where this is False
-    has no trigger, so it yields no frame.
-    """
-    index, firsts, _automaton = _trigger_tables(lexicon)
-    lows: set[str] = set()
-    cursor = sentence.start
-    for start, end, place, _actor in chosen:
-        lows |= _lows(text, cursor, start)
-        if place is None:
-            lows.add(text[start:end].lower())
-        cursor = end
-    lows |= _lows(text, cursor, sentence.end)
-    return _spec_possible(index, firsts, lows)
-
-
-def _lows(text: str, start: int, end: int) -> set[str]:
-    """The ``low`` forms of the word units ``_words`` makes of ``text[start:end]``."""
-    return {token.lower().replace("’", "'") for token in set(_TOKEN.findall(text, start, end))}
-
-
-def _units_from(text: str, sentence: Sentence, chosen: Sequence[_Span]) -> list[Unit]:
-    """Words between the spans ``chosen`` and the spans themselves, as units."""
+def _units_from(
+    text: str, sentence: Sentence, chosen: Sequence[_Span], lowered: str | None = None
+) -> list[Unit]:
+    """Words between the spans ``chosen`` and the spans themselves, as units
+    (``lowered``: ``_lowered(text)``, if known)."""
     units: list[Unit] = []
     cursor = sentence.start
+    # without an apostrophe, no unit is "'s" and the tokens are the simple ones
+    apostrophe = "'" in sentence.text or "’" in sentence.text
     for start, end, place, actor in chosen:
-        units.extend(_words(text, cursor, start))
+        _add_words(units, _tokens(text, cursor, start, apostrophe), text, cursor, start, lowered)
         surface = text[start:end]
         units.append(Unit(surface, surface.lower(), start, end, place, actor))
         cursor = end
-    units.extend(_words(text, cursor, sentence.end))
-    for index, unit in enumerate(units[:-1]):
-        if units[index + 1].low in ("'s", "’s") and unit.end == units[index + 1].start:
-            unit.possessive = True
-    _mark_references(units)
+    pattern = _tokens(text, cursor, sentence.end, apostrophe)
+    _add_words(units, pattern, text, cursor, sentence.end, lowered)
+    if apostrophe:
+        for index, unit in enumerate(units[:-1]):
+            if units[index + 1].low in ("'s", "’s") and unit.end == units[index + 1].start:
+                unit.possessive = True
+    if _DIGIT.search(sentence.text):  # no digit, no distance
+        _mark_references(units)
     return units
 
 
-def _words(text: str, start: int, end: int) -> list[Unit]:
-    units = []
-    for match in _TOKEN.finditer(text, start, end):
-        word = match.group()
-        low = word.lower()
-        if "’" in low:
-            low = low.replace("’", "'")
-        units.append(Unit(word, low, match.start(), match.end()))
-    return units
+def _tokens(text: str, start: int, end: int, apostrophe: bool = True) -> re.Pattern[str]:
+    """``_TOKEN``, or ``_SIMPLE_TOKEN`` where ``text[start:end]`` has no apostrophe (known
+    where ``apostrophe`` is False), on which the two find the same tokens."""
+    if apostrophe and (text.find("'", start, end) >= 0 or text.find("’", start, end) >= 0):
+        return _TOKEN
+    return _SIMPLE_TOKEN
+
+
+def _lowered(text: str) -> str | None:
+    """``text`` with each word's ``low`` form in its place: lower case, "’" as "'"; None
+    where lower-casing a word alone may differ (a capital sigma, whose lower case depends
+    on what follows it) or the length changes."""
+    if "\u03a3" in text:
+        return None
+    lowered = text.lower()
+    return lowered.replace("’", "'") if len(lowered) == len(text) else None
+
+
+def _add_words(
+    units: list[Unit],
+    pattern: re.Pattern[str],
+    text: str,
+    start: int,
+    end: int,
+    lowered: str | None = None,
+) -> None:
+    """Append the word units of ``text[start:end]`` (tokens of ``pattern``: ``_TOKEN``, or
+    ``_SIMPLE_TOKEN`` where the text has no apostrophe) to ``units``.
+
+    Only white space separates the tokens (every other character starts one), so each
+    token is the first occurrence of its text after the one before.
+    """
+    append = units.append
+    find = text.find
+    cursor = start
+    for word in pattern.findall(text, start, end):
+        first = find(word, cursor)
+        cursor = first + len(word)
+        if lowered is not None:
+            low = lowered[first:cursor]
+        else:
+            low = word.lower()
+            if "’" in low:
+                low = low.replace("’", "'")
+        append(Unit(word, low, first, cursor))
 
 
 def _mark_references(units: list[Unit]) -> None:
     """Places in "N km (M miles) [north] of/from [the capital,] X" are claim references."""
     for index, unit in enumerate(units):
-        if not _DISTANCE_NUMBER.fullmatch(unit.low):
-            continue
+        if not (unit.low[:1].isdecimal() and _DISTANCE_NUMBER.fullmatch(unit.low)):
+            continue  # (a number starts with a digit: \d is a decimal digit)
         has_unit = unit.low.rstrip("0123456789.,") in _DISTANCE_UNITS or (
             index + 1 < len(units) and units[index + 1].low in _DISTANCE_UNITS
         )
@@ -329,7 +368,7 @@ def _mark_references(units: list[Unit]) -> None:
 
 def has_distance(units: Sequence[Unit]) -> bool:
     """Whether the sentence states a distance ("about 35 km from ...")."""
-    return any(u.reference for u in units)
+    return any(map(_REFERENCE, units))
 
 
 # -- triggers ------------------------------------------------------------------------------
@@ -427,15 +466,168 @@ def may_contain_trigger(sentence_text: str, lexicon: Lexicon) -> bool:
     return _spec_possible(index, firsts, present)
 
 
+# -- the document-level scan -----------------------------------------------------------------
+def _word_keys(word: str) -> tuple[str, ...]:
+    """The forms of a lower-case ASCII ``word`` in a ``word_mapped`` text where it is a
+    word unit: between spaces, or followed by "n't" ("did" in "didn't")."""
+    key = word_key(word)
+    return (key, key[:-1] + "n ") if word[-1:].isalnum() else (key,)
+
+
+@dataclass(frozen=True, slots=True)
+class _DocumentScan:
+    """One automaton over a ``word_mapped`` text for the anchor slot of each trigger and
+    for the actor names (value: the key's length, the numbers of the triggers anchored
+    there, whether it is an actor name); per trigger (by number), the keys of each of its
+    other word slots."""
+
+    automaton: Any
+    others: tuple[tuple[tuple[str, ...], ...], ...]
+
+
+_SCAN_CACHE: dict[int, tuple[Lexicon, _DocumentScan | None]] = {}
+
+
+def _anchor_slot(spec: TriggerSpec) -> int:
+    """The word slot of ``spec`` the scan looks for first: the one whose shortest word is
+    longest ("control" in "in control of"), so rarely a function word."""
+    return max(
+        (index for index, slot in enumerate(spec.slots) if slot is not None),
+        key=lambda index: (min(map(len, spec.slots[index] or ())), -index),
+    )
+
+
+def _document_scan(lexicon: Lexicon) -> _DocumentScan | None:
+    """The document scan of ``lexicon`` (None where a trigger word or an actor name is not
+    ASCII), cached per lexicon."""
+    cached = _SCAN_CACHE.get(id(lexicon))
+    if cached is not None and cached[0] is lexicon:
+        return cached[1]
+    _index, _firsts, trigger_automaton = _trigger_tables(lexicon)
+    terms = {entry.term.lower() for entry in lexicon.actors}
+    scan: _DocumentScan | None = None
+    if trigger_automaton is not None and all(term.isascii() for term in terms):
+        keys: dict[str, tuple[list[int], list[bool]]] = {}
+        others = []
+        for number, spec in enumerate(lexicon.triggers):
+            anchor = _anchor_slot(spec)
+            for word in spec.slots[anchor] or ():
+                for key in _word_keys(word):
+                    keys.setdefault(key, ([], []))[0].append(number)
+            others.append(
+                tuple(
+                    tuple(key for word in sorted(slot) for key in _word_keys(word))
+                    for index, slot in enumerate(spec.slots)
+                    if slot is not None and index != anchor
+                )
+            )
+        for term in terms:
+            keys.setdefault(word_key(term), ([], []))[1].append(True)
+        automaton = ahocorasick.Automaton()
+        for key, (numbers, actor) in keys.items():
+            automaton.add_word(key, (len(key), tuple(numbers), bool(actor)))
+        automaton.make_automaton()
+        scan = _DocumentScan(automaton, tuple(others))
+    if len(_SCAN_CACHE) > 64:
+        _SCAN_CACHE.clear()
+    _SCAN_CACHE[id(lexicon)] = (lexicon, scan)
+    return scan
+
+
+def scan_document(
+    text: str, sentences: Sequence[Sentence], lexicon: Lexicon
+) -> tuple[list[int], list[int] | None]:
+    """Indexes of the ``sentences`` of ``text`` in which a trigger may match, and the
+    sorted offsets where an actor pattern may match (None: anywhere).
+
+    Exact as a pre-filter. A trigger matches units whose ``low`` is a trigger word; such
+    a unit is a token of ``_TOKEN`` or an actor name, and neither starts after a letter
+    or digit nor ends before one (unless "n't" follows), so in the ``word_mapped`` text
+    each of its words stands as one of its ``_word_keys``. A match of an actor pattern
+    ``(?<![\\w-])term(?![\\w-])`` (letters compared case-insensitively) stands there as
+    the term, mapped the same way, between spaces.
+    """
+    scan = _document_scan(lexicon)
+    if scan is None:
+        return [s.index for s in sentences if may_contain_trigger(s.text, lexicon)], None
+    mapped = word_mapped(text)
+    starts = [s.start for s in sentences]
+    found: dict[int, set[int]] = {}
+    actor_at: set[int] = set()
+    for last, (length, numbers, actor) in scan.automaton.iter(mapped):
+        # a key starts with the space before its word: at the word's offset in ``text``
+        # (the padding shifts the mapped text by one)
+        offset = last - length + 1
+        if actor:
+            actor_at.add(offset)
+        if numbers:
+            found.setdefault(bisect.bisect_right(starts, offset) - 1, set()).update(numbers)
+    chosen = []
+    for position in sorted(found):
+        if position < 0:
+            continue
+        sentence = sentences[position]
+        segment = ""
+        for number in found[position]:
+            slots = scan.others[number]
+            if slots:
+                segment = segment or mapped[sentence.start : sentence.end + 2]
+                if not all(any(key in segment for key in slot) for slot in slots):
+                    continue
+            chosen.append(position)
+            break
+    return chosen, sorted(actor_at)
+
+
+def _actor_patterns(
+    lexicon: Lexicon, sentence: Sentence, starts: Sequence[int] | None
+) -> tuple[re.Pattern[str], ...]:
+    """The actor patterns, case-sensitive first; none where no offset of ``starts`` (see
+    ``_actor_matches``) is in the sentence."""
+    if starts is not None:
+        first = bisect.bisect_left(starts, sentence.start)
+        if first == len(starts) or starts[first] >= sentence.end:
+            return ()
+    return (lexicon.actor_pattern_cs, lexicon.actor_pattern)
+
+
+def _actor_matches(
+    pattern: re.Pattern[str], text: str, sentence: Sentence, starts: Sequence[int] | None
+) -> Iterable[re.Match[str]]:
+    """``pattern.finditer(sentence.text)`` with document offsets, trying ``pattern`` only
+    at ``starts`` (all offsets where it may match; None: everywhere)."""
+    if starts is None:
+        yield from pattern.finditer(text, sentence.start, sentence.end)
+        return
+    cursor = sentence.start
+    for position in starts[bisect.bisect_left(starts, sentence.start) :]:
+        if position >= sentence.end:
+            return
+        if position < cursor:
+            continue
+        match = pattern.match(text, position, sentence.end)
+        if match is not None:
+            yield match
+            cursor = match.end()
+
+
 def find_triggers(units: Sequence[Unit], lexicon: Lexicon) -> list[Hit]:
     """Trigger matches, longest first where they overlap."""
     index, _firsts, _automaton = _trigger_tables(lexicon)
     hits: list[Hit] = []
     for position, unit in enumerate(units):
-        for spec in index.get(unit.low, ()):
+        specs = index.get(unit.low)
+        if specs is None or unit.place is not None:  # a trigger's first word is no place
+            continue
+        for spec in specs:
+            if len(spec.slots) == 1:
+                hits.append(Hit(spec, (position,)))
+                continue
             matched = _match_slots(units, position, spec.slots)
             if matched:
                 hits.append(Hit(spec, matched))
+    if len(hits) < 2:
+        return hits
     hits.sort(key=lambda h: (-len(h.positions), h.first))
     taken: set[int] = set()
     chosen: list[Hit] = []
@@ -469,11 +661,26 @@ def _phrase_index(phrases: Sequence[Phrase]) -> dict[str, tuple[Phrase, ...]]:
 
 def _phrase_at(units: Sequence[Unit], index: int, phrases: Sequence[Phrase]) -> Phrase | None:
     """The longest of ``phrases`` that starts at ``units[index]``."""
+    return _indexed_phrase_at(units, index, _phrase_index(phrases))
+
+
+def _indexed_phrase_at(
+    units: Sequence[Unit], index: int, firsts: dict[str, tuple[Phrase, ...]]
+) -> Phrase | None:
+    """The first of the phrases ``firsts`` lists under ``units[index].low`` (longest
+    first, see ``_phrase_index``) that starts at ``units[index]``."""
     if index >= len(units):
         return None
-    for phrase in _phrase_index(phrases).get(units[index].low, ()):
-        end = index + len(phrase)
-        if end <= len(units) and all(units[index + k].low == w for k, w in enumerate(phrase)):
+    candidates = firsts.get(units[index].low)
+    if candidates is None:
+        return None
+    for phrase in candidates:
+        size = len(phrase)
+        if size == 1:  # its one word is the unit's
+            return phrase
+        if index + size <= len(units) and all(
+            units[index + k].low == phrase[k] for k in range(1, size)
+        ):
             return phrase
     return None
 
@@ -481,10 +688,13 @@ def _phrase_at(units: Sequence[Unit], index: int, phrases: Sequence[Phrase]) -> 
 def _has_cue(units: Sequence[Unit], lo: int, hi: int, phrases: Sequence[Phrase]) -> bool:
     """Whether one of ``phrases`` starts at a unit in ``[lo, hi)``."""
     firsts = _phrase_index(phrases)
-    return any(
-        units[i].low in firsts and _phrase_at(units, i, phrases) is not None
-        for i in range(max(lo, 0), min(hi, len(units)))
-    )
+    lo, hi = max(lo, 0), min(hi, len(units))
+    if firsts.keys().isdisjoint(map(_LOW, units[lo:hi])):
+        return False
+    for i in range(lo, hi):
+        if units[i].low in firsts and _indexed_phrase_at(units, i, firsts) is not None:
+            return True
+    return False
 
 
 # -- arguments ---------------------------------------------------------------------------------
@@ -516,6 +726,8 @@ class Args:
         return not (self.origin or self.via or self.destinations or self.locations)
 
 
+#: A role phrase and the role it gives ("out of" -> origin).
+Role = tuple[Phrase, str]
 _ROLE_MAPS: dict[int, tuple[object, tuple[tuple[Phrase, ...], dict[Phrase, str]]]] = {}
 
 
@@ -531,6 +743,36 @@ def _role_map(
     return value
 
 
+_MERGED_ROLES: dict[tuple[int, int], tuple[object, object, dict[str, tuple[Role, ...]]]] = {}
+
+
+def _merged_roles(
+    first: tuple[tuple[Phrase, str], ...], second: tuple[tuple[Phrase, str], ...]
+) -> dict[str, tuple[Role, ...]]:
+    """The phrases of two role tables by first word, in the order ``_Scanner.role_at``
+    prefers them: longer first, then the first table's, then each table's own order (that
+    of ``_phrase_index``); each with its role (cached per pair of tables)."""
+    key = (id(first), id(second))
+    cached = _MERGED_ROLES.get(key)
+    if cached is not None and cached[0] is first and cached[1] is second:
+        return cached[2]
+    entries: list[tuple[int, int, int, Phrase, str]] = []
+    for rank, table in enumerate((first, second)):
+        phrases, roles = _role_map(table)
+        for order, phrase in enumerate(sorted(phrases, key=len, reverse=True)):
+            if phrase:
+                entries.append((-len(phrase), rank, order, phrase, roles[phrase]))
+    entries.sort(key=itemgetter(0, 1, 2))
+    merged: dict[str, list[Role]] = {}
+    for _size, _rank, _order, phrase, role in entries:
+        merged.setdefault(phrase[0], []).append((phrase, role))
+    frozen = {word: tuple(found) for word, found in merged.items()}
+    if len(_MERGED_ROLES) > 512:
+        _MERGED_ROLES.clear()
+    _MERGED_ROLES[key] = (first, second, frozen)
+    return frozen
+
+
 class _Scanner:
     """Reads the prepositional phrases after a trigger (see :func:`scan_args`)."""
 
@@ -543,7 +785,11 @@ class _Scanner:
         self.kind = hit.spec.kind
         self.hits_at = hits_at
         self.lex = lexicon
+        self.tables = _tables(lexicon)
         self.motion = self.kind in MOTION_KINDS
+        self.roles = _merged_roles(
+            self.spec.preps, lexicon.motion_roles if self.motion else lexicon.point_roles
+        )
         self.args = Args()
         self.pending: str | None = None
         self.pending_precision = 1
@@ -560,14 +806,19 @@ class _Scanner:
         self.coordinating = False
 
     # -- role lookup
-    def role_at(self, index: int) -> tuple[Phrase, str] | None:
-        tables = [self.spec.preps, self.lex.motion_roles if self.motion else self.lex.point_roles]
-        best: tuple[Phrase, str] | None = None
-        for table in tables:
-            roles = _role_map(table)
-            phrase = _phrase_at(self.units, index, roles[0])
-            if phrase is not None and (best is None or len(phrase) > len(best[0])):
-                best = (phrase, roles[1][phrase])
+    def role_at(self, index: int) -> Role | None:
+        """The longest role phrase at ``index`` (the trigger's own first, at equal length)."""
+        units = self.units
+        best: Role | None = None
+        if index < len(units):
+            for phrase, role in self.roles.get(units[index].low, ()):
+                size = len(phrase)
+                if size == 1 or (
+                    index + size <= len(units)
+                    and all(units[index + k].low == phrase[k] for k in range(1, size))
+                ):
+                    best = (phrase, role)
+                    break
         if (
             best is not None
             and self.motion
@@ -665,7 +916,7 @@ class _Scanner:
         units = self.units
         if index >= len(units):
             return False
-        if self.chained(index) or _phrase_at(units, index, self.lex.continuations):
+        if self.chained(index) or _indexed_phrase_at(units, index, self.tables.continuations):
             return True
         return units[index].low in ("to", "and", "then") and self.chain_ahead(index + 1)
 
@@ -684,10 +935,16 @@ class _Scanner:
         units, lex = self.units, self.lex
         unit = units[index]
         low = unit.low
-        passing = _phrase_at(units, index, lex.cues.get("pass_through", ()))
-        if passing is not None:
-            return index + len(passing)
-        continuation = _phrase_at(units, index, lex.continuations) if self.motion else None
+        tables = self.tables
+        if low in tables.pass_through:
+            passing = _indexed_phrase_at(units, index, tables.pass_through)
+            if passing is not None:
+                return index + len(passing)
+        continuation = (
+            _indexed_phrase_at(units, index, tables.continuations)
+            if self.motion and low in tables.continuations
+            else None
+        )
         if continuation is not None:
             self.set_pending("destination", 1)
             return index + len(continuation)
@@ -716,14 +973,14 @@ class _Scanner:
             self.clear()
             return after
         if self.pending and self.after_place_noun:
-            inner = _phrase_at(units, index, _role_map(lex.point_roles)[0])
+            inner = _indexed_phrase_at(units, index, tables.point_roles)
             if inner is not None and inner != ("on",):
                 if inner in lex.near_preps:
                     self.pending_precision = max(self.pending_precision, 2)
                 self.between = self.between or inner == ("between",)
                 self.after_place_noun = False
                 return index + len(inner)
-        role = self.role_at(index)
+        role = self.role_at(index) if low in self.roles else None
         if role is not None and not (low == "to" and self.chained(index + 1)):
             phrase, name = role
             near = phrase in lex.near_preps
@@ -740,7 +997,7 @@ class _Scanner:
         if low in ("and", "or", "then", "to"):
             nxt = index + 1
             if nxt < len(units) and (
-                self.chained(nxt) or _phrase_at(units, nxt, lex.continuations)
+                self.chained(nxt) or _indexed_phrase_at(units, nxt, tables.continuations)
             ):
                 return nxt
             if low in ("and", "or") and self.last_role is not None and self.coordinated(nxt):
@@ -784,35 +1041,20 @@ class _Scanner:
         return index + 1
 
     def filler(self, unit: Unit) -> bool:
-        lex = self.lex
         low = unit.low
         return (
-            lex.word("filler", low)
-            or lex.word("place_noun", low)
-            or lex.word("direction_adjective", low)
+            low in self.tables.filler
             or (unit.actor is not None and unit.place is None)
             or unit.reference
-            or bool(
-                re.fullmatch(
-                    r"[\w'’]+-(?:backed|held|controlled|led|based|occupied|run|allied)", low
-                )
-            )
+            or ("-" in low and _AFFILIATED.fullmatch(low) is not None)
             or low in ("-", "’", "'")
         )
 
     def is_stop(self, index: int) -> bool:
-        unit = self.units[index]
-        low = unit.low
-        lex = self.lex
-        if lex.boundary("hard", low) or low in (".", "!", "?"):
+        low = self.units[index].low
+        if low in self.tables.stops:
             return True
-        if lex.boundary("relative", low) or (low == "that" and not self.pending):
-            return True
-        if lex.boundary("subordinator", low) or lex.boundary("conjunction", low):
-            return True
-        if lex.boundary("communication", low) or lex.boundary("perception", low):
-            return True
-        return low in _STOP_PRONOUNS and not self.pending
+        return not self.pending and (low == "that" or low in _STOP_PRONOUNS)
 
     def coordinated(self, index: int) -> bool:
         """A place (after fillers) follows: "Gori and Kareli"."""
@@ -832,9 +1074,9 @@ class _Scanner:
             while (
                 skip < len(units)
                 and units[skip].low != ","
-                and not self.lex.boundary("hard", units[skip].low)
+                and units[skip].low not in self.tables.hard
             ):
-                if self.lex.boundary("relative", units[skip].low):
+                if units[skip].low in self.tables.relative:
                     return None
                 skip += 1
             return skip if skip < len(units) and units[skip].low == "," else None
@@ -906,45 +1148,90 @@ _BOUNDARY_CATEGORIES = (
     "communication",
     "cognition",
 )
-_BOUNDARY_WORDS: dict[int, tuple[Lexicon, frozenset[str]]] = {}
 
 
-def _boundary_words(lexicon: Lexicon) -> frozenset[str]:
-    """Every word at which ``left_boundary`` can stop (cached per lexicon)."""
-    cached = _BOUNDARY_WORDS.get(id(lexicon))
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """Word sets and phrase indexes of a lexicon that the clause rules test often."""
+
+    closing: frozenset[str]  # every word at which ``left_boundary`` can stop
+    subject: frozenset[str]  # words that are a subject candidate on their own
+    collective: frozenset[str]  # ... when "of" follows ("a column of ...")
+    stops: frozenset[str]  # words at which the argument scan always stops
+    filler: frozenset[str]  # filler words, place nouns and direction adjectives
+    hard: frozenset[str]
+    relative: frozenset[str]
+    perception: frozenset[str]
+    communication: frozenset[str]
+    cognition: frozenset[str]
+    speech: frozenset[str]  # perception and communication words
+    pass_through: dict[str, tuple[Phrase, ...]]
+    continuations: dict[str, tuple[Phrase, ...]]
+    point_roles: dict[str, tuple[Phrase, ...]]
+    directive: dict[str, tuple[Phrase, ...]]
+
+
+_TABLES: dict[int, tuple[Lexicon, _Tables]] = {}
+
+
+def _tables(lexicon: Lexicon) -> _Tables:
+    """The ``_Tables`` of ``lexicon`` (cached per lexicon)."""
+    cached = _TABLES.get(id(lexicon))
     if cached is not None and cached[0] is lexicon:
         return cached[1]
-    words = {"that", "as", ","}
-    for category in _BOUNDARY_CATEGORIES:
-        words |= lexicon.boundaries.get(category, frozenset())
-    if len(_BOUNDARY_WORDS) > 64:
-        _BOUNDARY_WORDS.clear()
-    _BOUNDARY_WORDS[id(lexicon)] = (lexicon, frozenset(words))
-    return frozenset(words)
+    words, boundaries = lexicon.words, lexicon.boundaries
+    empty: frozenset[str] = frozenset()
+
+    def union(table: dict[str, frozenset[str]], *names: str) -> frozenset[str]:
+        return frozenset().union(*(table.get(name, empty) for name in names))
+
+    tables = _Tables(
+        closing=union(boundaries, *_BOUNDARY_CATEGORIES) | {"that", "as", ","},
+        subject=union(words, "force", "person") | {"they", "it", "we"},
+        collective=words.get("collective", empty),
+        # every boundary category but cognition, and the end of a sentence
+        stops=union(boundaries, *_BOUNDARY_CATEGORIES[:-1]) | {".", "!", "?"},
+        filler=union(words, "filler", "place_noun", "direction_adjective"),
+        hard=boundaries.get("hard", empty),
+        relative=boundaries.get("relative", empty),
+        perception=boundaries.get("perception", empty),
+        communication=boundaries.get("communication", empty),
+        cognition=boundaries.get("cognition", empty),
+        speech=union(boundaries, "perception", "communication"),
+        pass_through=_phrase_index(lexicon.cues.get("pass_through", ())),
+        continuations=_phrase_index(lexicon.continuations),
+        point_roles=_phrase_index(_role_map(lexicon.point_roles)[0]),
+        directive=_phrase_index(lexicon.cues.get("directive", ())),
+    )
+    if len(_TABLES) > 64:
+        _TABLES.clear()
+    _TABLES[id(lexicon)] = (lexicon, tables)
+    return tables
 
 
 def left_boundary(units: Sequence[Unit], index: int, lexicon: Lexicon) -> tuple[int, str]:
     """Index and type of the unit that closes the trigger's clause on the left."""
     seen = False
-    closing = _boundary_words(lexicon)
+    tables = _tables(lexicon)
+    closing = tables.closing
     j = index - 1
     while j >= 0:
         unit = units[j]
         low = unit.low
         if low not in closing:  # none of the checks below can close the clause here
-            if _candidate(unit, units, j, lexicon):
+            if not seen and _is_candidate(tables, units, j):
                 seen = True
             j -= 1
             continue
         nxt = units[j + 1].low if j + 1 < len(units) else ""
         prev = units[j - 1].low if j > 0 else ""
-        if lexicon.boundary("hard", low):
+        if low in tables.hard:
             return j, "hard"
-        if lexicon.boundary("relative", low):
+        if low in tables.relative:
             return j, f"relative:{low}"
         if low == "that" and (
-            lexicon.boundary("communication", prev)
-            or lexicon.boundary("cognition", prev)
+            prev in tables.communication
+            or prev in tables.cognition
             or prev in ("and", ",", "so", "ensure", "sure")
         ):
             return j, "complement"
@@ -957,33 +1244,41 @@ def left_boundary(units: Sequence[Unit], index: int, lexicon: Lexicon) -> tuple[
             return j, f"subordinator:{low}"
         if lexicon.boundary("conjunction", low):
             return j, "conjunction"
-        if lexicon.boundary("perception", low) and not lexicon.word("be", prev):
+        if low in tables.perception and not lexicon.word("be", prev):
             return j, "perception"
-        if lexicon.boundary("communication", low) and not lexicon.word("be", prev):
+        if low in tables.communication and not lexicon.word("be", prev):
             return j, "communication"
-        if lexicon.boundary("cognition", low):
+        if low in tables.cognition:
             return j, "cognition"
         if low == "," and seen:
             return j, "comma"
-        if _candidate(unit, units, j, lexicon):
+        if not seen and _is_candidate(tables, units, j):
             seen = True
         j -= 1
     return -1, "start"
 
 
 def _candidate(unit: Unit, units: Sequence[Unit], index: int, lexicon: Lexicon) -> bool:
-    low = unit.low
+    """Whether ``unit`` (``units[index]``) can head the subject: an actor, a force, a
+    person, a pronoun."""
+    return _is_candidate(_tables(lexicon), units, index)
+
+
+def _is_candidate(tables: _Tables, units: Sequence[Unit], index: int) -> bool:
+    """``_candidate`` of ``units[index]`` with the lexicon's tables."""
+    unit = units[index]
     if unit.actor is not None:
         return True
-    if lexicon.word("force", low) or lexicon.word("person", low) or low in ("they", "it", "we"):
+    low = unit.low
+    if low in tables.subject:
         return True
-    nxt = units[index + 1].low if index + 1 < len(units) else ""
-    return lexicon.word("collective", low) and nxt == "of"
+    return low in tables.collective and index + 1 < len(units) and units[index + 1].low == "of"
 
 
 def analyse_subject(units: Sequence[Unit], lo: int, hi: int, lexicon: Lexicon) -> Subject:
     """Classify the subject noun phrase found in ``units[lo:hi]``."""
-    start = next((k for k in range(lo, hi) if _candidate(units[k], units, k, lexicon)), None)
+    tables = _tables(lexicon)
+    start = next((k for k in range(lo, hi) if _is_candidate(tables, units, k)), None)
     if start is None:
         return Subject("none")
     end = start
@@ -1052,11 +1347,12 @@ def _patient(
     units: Sequence[Unit], lo: int, index: int, lexicon: Lexicon, fallback: Subject
 ) -> Subject:
     """The noun phrase a passive verb is about: the last one before its auxiliaries."""
+    tables = _tables(lexicon)
     last = next(
         (
             k
             for k in range(index - 1, lo, -1)
-            if _candidate(units[k], units, k, lexicon) or units[k].place is not None
+            if _is_candidate(tables, units, k) or units[k].place is not None
         ),
         None,
     )
@@ -1136,8 +1432,11 @@ def _verb_group(units: Sequence[Unit], subject: Subject, lo: int, index: int) ->
 
 def _negated(units: Sequence[Unit], start: int, index: int, lexicon: Lexicon) -> bool:
     """A negator in the verb group with only auxiliaries between it and the trigger."""
+    negators = _phrase_index(lexicon.cues.get("negation", ()))
+    if negators.keys().isdisjoint(map(_LOW, units[max(start, 0) : index])):
+        return False
     for j in range(start, index):
-        phrase = _phrase_at(units, j, lexicon.cues.get("negation", ()))
+        phrase = _indexed_phrase_at(units, j, negators)
         if phrase is None:
             continue
         between = units[j + len(phrase) : index]
@@ -1160,11 +1459,14 @@ def _prevented(units: Sequence[Unit], lo: int, index: int, lexicon: Lexicon) -> 
 
 def _directive(units: Sequence[Unit], index: int, lexicon: Lexicon) -> bool:
     """Inside a demand: "urged Moscow to pull out", "demanded that Moscow pull troops"."""
+    tables = _tables(lexicon)
+    if tables.directive.keys().isdisjoint(map(_LOW, units[:index])):
+        return False  # no demand before the trigger
     for j in range(index - 1, -1, -1):
         low = units[j].low
-        if low in (",", ";", ":") or lexicon.boundary("hard", low):
+        if low in (",", ";", ":") or low in tables.hard:
             return False
-        phrase = _phrase_at(units, j, lexicon.cues.get("directive", ()))
+        phrase = _indexed_phrase_at(units, j, tables.directive)
         if phrase is not None:
             tail = [u.low for u in units[j + len(phrase) : index]]
             return "to" in tail or "that" in tail or (bool(tail) and len(tail) <= 4)
@@ -1178,11 +1480,14 @@ def _speaker_neutral(words: Sequence[Unit], lexicon: Lexicon) -> bool:
 
 def _attribution(units: Sequence[Unit], hit: Hit, end: int, lexicon: Lexicon) -> str:
     """``claimed`` when a party is quoted for the clause, else ``reported``."""
+    tables = _tables(lexicon)
     for j in range(hit.first - 1, -1, -1):
         low = units[j].low
-        if lexicon.boundary("perception", low):
+        if low not in tables.speech:
+            continue
+        if low in tables.perception:
             return "reported"
-        if lexicon.boundary("communication", low):
+        if low in tables.communication:
             if low == "according":
                 speaker = list(units[j + 2 : j + 10])
             else:
@@ -1196,7 +1501,7 @@ def _attribution(units: Sequence[Unit], hit: Hit, end: int, lexicon: Lexicon) ->
     commas = [j for j in range(tail_start, len(units)) if units[j].low == ","]
     if commas:
         tail = units[commas[-1] + 1 :]
-        if len(tail) <= 10 and any(lexicon.boundary("communication", u.low) for u in tail):
+        if len(tail) <= 10 and any(u.low in tables.communication for u in tail):
             return "reported" if _speaker_neutral(tail, lexicon) else "claimed"
     return "reported"
 
@@ -1241,15 +1546,16 @@ def decide_status(
     if _has_cue(units, 0, index, cues.get("deny", ())):
         return "denied"
     window_lo = lo + 1
-    reported_future = any(lexicon.boundary("communication", u.low) for u in units[:index])
+    tables = _tables(lexicon)
     if btype in ("subordinator:if", "subordinator:unless", "subordinator:whether", "cognition"):
         return "hypothetical"
     hypothetical = _without_would(lexicon)
     if _has_cue(units, window_lo, index, hypothetical):
         return "hypothetical"
     if _has_cue(units, window_lo, index, (("would",),)):
+        reported_future = any(u.low in tables.communication for u in units[:index])
         return "planned" if reported_future else "hypothetical"
-    if any(lexicon.boundary("cognition", u.low) for u in units[:index]) and _has_cue(
+    if any(u.low in tables.cognition for u in units[:index]) and _has_cue(
         units, 0, index, (("may",), ("might",), ("could",))
     ):
         return "hypothetical"
@@ -1736,14 +2042,14 @@ def extract_frames(
     starts = [m.start for m in own]
     dates: list[DateMention] | None = None  # found on the first sentence with a trigger
     frames: list[Frame] = []
-    for sentence in split_sentences(text):
-        if not may_contain_trigger(sentence.text, lexicon):
-            continue
+    sentences = split_sentences(text)
+    candidates, actor_at = scan_document(text, sentences, lexicon)
+    lowered = _lowered(text) if candidates else None
+    for position in candidates:
+        sentence = sentences[position]
         first = bisect.bisect_left(starts, sentence.start)
-        chosen = _unit_spans(text, sentence, own[first:], lexicon)
-        if not _may_trigger(text, sentence, chosen, lexicon):
-            continue
-        units = _units_from(text, sentence, chosen)
+        chosen = _unit_spans(text, sentence, own, lexicon, first, actor_at)
+        units = _units_from(text, sentence, chosen, lowered)
         hits = find_triggers(units, lexicon)
         if not hits:
             continue

@@ -10,6 +10,7 @@ common sentence opener follows them ("... ties with the U.S. The talks ...").
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -125,8 +126,8 @@ SENTENCE_OPENERS: frozenset[str] = frozenset(
 )
 
 _END = re.compile(r"[.!?]+[\"'”’)\]]*")
-_WORD_BEFORE = re.compile(r"([\w.’']+)$")
 _NEXT_WORD = re.compile(r"\s+[\"“'‘(\[]*(\w+)")
+_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,35 +145,40 @@ def _is_abbreviation(token: str) -> bool:
     bare = token.rstrip(".").lower()
     if bare in ABBREVIATIONS:
         return True
-    if re.fullmatch(r"(?:[a-z]\.)+[a-z]?", token.lower()):  # U.S. / U.N. / e.g.
+    if _INITIALS.fullmatch(token.lower()):  # U.S. / U.N. / e.g.
         return True
     return len(bare) == 1 and bare.isalpha()  # an initial: "J. Smith"
 
 
+def _word_before(text: str, end: int, start: int) -> str:
+    """The word before a full stop at ``end - 1``: the longest run of word characters,
+    dots and apostrophes in ``text[start:end]`` that ends at ``end``."""
+    first = end
+    while first > start:
+        char = text[first - 1]
+        if not (char.isalnum() or char in "_.’'"):
+            break
+        first -= 1
+    return text[first:end]
+
+
 def _boundary_after(text: str, match: re.Match[str], limit: int) -> bool:
     """Whether the punctuation ``match`` ends a sentence (``limit``: end of its line)."""
-    after = text[match.end() : min(limit, match.end() + 120)]
-    if after and not after[0].isspace():
+    end = match.end()
+    stop = min(limit, end + 120)
+    if end < stop and not text[end].isspace():
         return False
-    following = _NEXT_WORD.match(after)
+    following = _NEXT_WORD.match(text, end, stop)
     if following is None:
-        return not after.strip()  # end of the line
+        return not text[end:stop].strip()  # end of the line
     word = following.group(1)
     if not (word[0].isupper() or word[0].isdigit()):
         return False
-    if match.group(0).startswith("."):
-        before = _WORD_BEFORE.search(text[max(0, match.start() - 60) : match.start() + 1])
-        if before and _is_abbreviation(before.group(1)):
-            return word.lower() in SENTENCE_OPENERS
+    if match.group(0).startswith(".") and word.lower() not in SENTENCE_OPENERS:
+        # after an abbreviation only an opener starts a sentence
+        before = _word_before(text, match.start() + 1, max(0, match.start() - 60))
+        return not _is_abbreviation(before)
     return True
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -191,19 +197,63 @@ def _split_cached(text: str) -> tuple[Sentence, ...]:
 def _split(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     paragraph = 0
-    for block in re.finditer(r"[^\n]+", text):
-        if sentences and "\n\n" in text[sentences[-1].end : block.start()].replace("\r", ""):
+    stops = _stop_positions(text)
+    next_stop = 0
+    for first, limit in _lines(text):
+        if sentences and "\n\n" in text[sentences[-1].end : first].replace("\r", ""):
             paragraph += 1
-        cursor = block.start()
-        for match in _END.finditer(text, block.start(), block.end()):
-            if _boundary_after(text, match, block.end()):
-                _append(sentences, text, cursor, match.end(), paragraph)
-                cursor = match.end()
-        _append(sentences, text, cursor, block.end(), paragraph)
+        cursor = first
+        reach = first  # where the search for the next end of a sentence goes on
+        while next_stop < len(stops) and stops[next_stop] < limit:
+            position = stops[next_stop]
+            next_stop += 1
+            if position < reach:
+                continue
+            # as ``_END.finditer(text, first, limit)``, whose matches start at stops
+            match = _END.match(text, position, limit)
+            assert match is not None  # it matches at every stop
+            end = reach = match.end()
+            if end < limit and not text[end].isspace():
+                continue  # inside a word or number ("U.S", "3.5"): no boundary
+            if _boundary_after(text, match, limit):
+                _append(sentences, text, cursor, end, paragraph)
+                cursor = end
+        _append(sentences, text, cursor, limit, paragraph)
     return sentences
 
 
+def _stop_positions(text: str) -> list[int]:
+    """The offsets of ".", "!" and "?" in ``text``, in order."""
+    positions: list[int] = []
+    for char in ".!?":
+        position = text.find(char)
+        while position >= 0:
+            positions.append(position)
+            position = text.find(char, position + 1)
+    positions.sort()
+    return positions
+
+
+def _lines(text: str) -> Iterator[tuple[int, int]]:
+    """The spans of the lines of ``text`` that are not empty (``[^\\n]+``)."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            if start < len(text):
+                yield start, len(text)
+            return
+        if end > start:
+            yield start, end
+        start = end + 1
+
+
 def _append(sentences: list[Sentence], text: str, start: int, end: int, paragraph: int) -> None:
-    start, end = _trimmed(text, start, end)
-    if start < end:
-        sentences.append(Sentence(start, end, text[start:end], len(sentences), paragraph))
+    """Append ``text[start:end]`` without its surrounding white space, unless empty."""
+    segment = text[start:end]
+    stripped = segment.strip()
+    if stripped:
+        start += len(segment) - len(segment.lstrip())
+        sentences.append(
+            Sentence(start, start + len(stripped), stripped, len(sentences), paragraph)
+        )

@@ -163,3 +163,71 @@ def test_lower_exact() -> None:
 def test_weekday_with_a_long_s_resolves_instead_of_failing() -> None:
     found = find_dates("The column arrived on ſunday.", date(2008, 8, 19))
     assert [m.resolved.date for m in found] == [date(2008, 8, 17)]
+
+
+# -- the anchored scan finds what a plain scan of every pattern finds ----------------------
+def _plain_scan(text: str) -> list[tuple[int, int, str]]:
+    """Each pattern's matches over the whole text, case-insensitively, earlier patterns
+    first, overlaps dropped: what find_dates must find (without its short cuts)."""
+    import re
+
+    from geo.dates import _PATTERNS, _is_verb_month
+
+    taken: list[tuple[int, int, str]] = []
+    used = bytearray(len(text))
+    for kind, source in _PATTERNS:
+        for match in re.finditer(source, text, re.IGNORECASE):
+            start, end = match.span()
+            if any(used[start:end]) or _is_verb_month(text[start:end], kind):
+                continue
+            used[start:end] = b"\x01" * (end - start)
+            taken.append((start, end, kind))
+    return sorted(taken)
+
+
+_PIECES = (
+    "7 - 8 of August",
+    "12th \n to 13th  of Sept. , 2008",
+    "about a couple of days ago",
+    "a couple of\n\n days later",
+    "the  day before\tyesterday",
+    "the day before",
+    "the following morning",
+    "earlier this week",
+    "at\nthe weekend",
+    "last  Monday morning",
+    "mid- August",
+    "in May",
+    "troops may",
+    "2008-08-19",
+    "earlier than",
+    "Aug. 7-8, 2008",
+    "\u017funday",
+    "\u212aelvin",
+    "the_day",
+    "march5",
+    "Tuesday's",
+)
+
+
+def test_the_scan_finds_what_a_plain_scan_of_every_pattern_finds() -> None:
+    import random
+
+    rng = random.Random(7)
+    separators = (" ", "  ", "\n", ", ", ". ", "-", "(", "\u00a0")
+    for _ in range(400):
+        parts = [rng.choice(_PIECES) for _ in range(rng.randrange(1, 7))]
+        text = "".join(part + rng.choice(separators) for part in parts)
+        if rng.random() < 0.3:
+            text = text.upper()
+        found = [(d.start, d.end, d.kind) for d in find_dates(text, TUESDAY)]
+        assert found == _plain_scan(text), text
+
+
+def test_plain_dates_with_of_or_a_line_break_read_like_dateparser() -> None:
+    from geo.dates import _parse_plain, _parse_with_dateparser
+
+    for text in ("23\n    December", "August\t7th,\n2008", "7  Aug.  2008", "7th OF\nSept."):
+        assert _parse_plain(text) is not None
+        assert _parse_plain(text) == _parse_with_dateparser(text)
+    assert resolve_date("on 23\n    December", TUESDAY).date == date(2008, 12, 23)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from event_support import DEVSET, article, events_of, find_mentions, load_devset, score
@@ -495,3 +496,73 @@ def test_split_sentences_returns_a_fresh_list() -> None:
     first = split_sentences(text)
     first.clear()
     assert [s.text for s in split_sentences(text)] == ["One convoy left.", "Another one came."]
+
+
+# -- the document scan only skips what could not match ---------------------------------------
+def test_document_scan_keeps_sentences_with_a_trigger_word_of_their_own() -> None:
+    from geo.events import scan_document
+
+    lexicon = load_lexicon()
+    text = (
+        "The leftist bloc met in the capital. Rebels left the town at dawn.\n"
+        "A handover ceremony was short. Their convoy didn't move. Tanks pulled back.\n"
+        "Nobody was in charge. The army was in control of the bridge. Observers from the "
+        "U.S. and OSCE watched."
+    )
+    sentences = split_sentences(text)
+    candidates, actor_at = scan_document(text, sentences, lexicon)
+    assert [sentences[k].text for k in candidates] == [
+        "Rebels left the town at dawn.",
+        "A handover ceremony was short.",
+        "Their convoy didn't move.",
+        "Tanks pulled back.",
+        "The army was in control of the bridge.",
+    ]
+    assert actor_at is not None
+    starts = {text[k : k + 4] for k in actor_at}
+    assert {"Rebe", "U.S.", "OSCE", "Obse"} <= starts
+
+
+def _random_text(rng: Any, words: list[str]) -> str:
+    """Short sentences of plain words around one trigger word or actor name, which is
+    changed now and then (case, "n't" or an odd character around or inside it)."""
+    plain = ["the", "troops", "said", "town", "on", "of", "they", "a", "12"]
+    odd = ["_", "-", "'", "’", "é", "\u00a0", "\n", "(", "5", "\u0130", "\u017f"]
+    sentences = []
+    for _ in range(rng.randrange(1, 5)):
+        word = rng.choice(words)
+        change = rng.random()
+        if change < 0.15:
+            word = word.upper() if rng.random() < 0.5 else word.capitalize()
+        elif change < 0.3:
+            word += rng.choice(["n't", "n’t", "'s", "’s"])
+        elif change < 0.4:
+            word = word.replace("k", "\u212a").replace("s", "\u017f")
+        elif change < 0.6:
+            cut = rng.choice([0, len(word), rng.randrange(len(word) + 1)])
+            word = word[:cut] + rng.choice(odd) + word[cut:]
+        parts = [rng.choice(plain) for _ in range(rng.randrange(0, 4))]
+        parts.insert(rng.randrange(len(parts) + 1), word)
+        sentences.append(" ".join(parts) + rng.choice([". ", "! ", "\n"]))
+    return "".join(sentences)
+
+
+def test_document_scan_misses_no_trigger_and_no_actor_name() -> None:
+    import random
+
+    from geo.events import _unit_spans, build_units, find_triggers, scan_document
+
+    lexicon = load_lexicon()
+    words = sorted({w for spec in lexicon.triggers for slot in spec.slots if slot for w in slot})
+    words += [entry.term for entry in lexicon.actors]
+    rng = random.Random(3)
+    for _ in range(600):
+        text = _random_text(rng, words)
+        sentences = split_sentences(text)
+        candidates, actor_at = scan_document(text, sentences, lexicon)
+        for sentence in sentences:
+            units = build_units(text, sentence, [], lexicon)
+            if find_triggers(units, lexicon):
+                assert sentence.index in candidates, sentence.text
+            fast = _unit_spans(text, sentence, [], lexicon, actor_at=actor_at)
+            assert fast == _unit_spans(text, sentence, [], lexicon), sentence.text
