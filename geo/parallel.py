@@ -11,8 +11,10 @@ not grow with the size of the input beyond what the caller keeps.
 from __future__ import annotations
 
 import gc
+import io
 import logging
 import multiprocessing
+import pickle
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -184,11 +186,66 @@ def _init_worker(analyser: AnalyseFn) -> None:
         analyser.toponymizer  # noqa: B018 - build it now, once, not on the first chunk
 
 
-def _analyse_chunk(articles: list[Article]) -> list[ArticleOutput | Skipped]:
+# -- results sent back by place id -------------------------------------------------------
+class _PlaceIdPickler(pickle.Pickler):
+    """Pickles each gazetteer place as its id: the receiving process has the same gazetteer
+    and looks the id up there, so a chunk's results carry no copies of places (their names,
+    aliases and sources) and arrive sharing the receiver's one object per place."""
+
+    def __init__(self, file: io.BytesIO, gazetteer: Gazetteer) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.gazetteer = gazetteer
+        self._checked: dict[int, str | None] = {}
+
+    def persistent_id(self, obj: Any) -> str | None:
+        if type(obj) is not Place:
+            return None
+        key = id(obj)  # every place pickled is alive until the pickling ends
+        if key not in self._checked:
+            self._checked[key] = obj.id if self._is_gazetteer_row(obj) else None
+        return self._checked[key]
+
+    def _is_gazetteer_row(self, place: Place) -> bool:
+        try:
+            return self.gazetteer.get(place.id) == place
+        except GeoError:
+            return False
+
+
+class _PlaceIdUnpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, gazetteer: Gazetteer) -> None:
+        super().__init__(file)
+        self.gazetteer = gazetteer
+
+    def persistent_load(self, pid: Any) -> Place:
+        return self.gazetteer.get(str(pid))
+
+
+def pack_outcomes(outcomes: list[ArticleOutput | Skipped], gazetteer: Gazetteer) -> bytes:
+    """``outcomes`` pickled with every gazetteer place as its id."""
+    buffer = io.BytesIO()
+    _PlaceIdPickler(buffer, gazetteer).dump(outcomes)
+    return buffer.getvalue()
+
+
+def unpack_outcomes(data: bytes, gazetteer: Gazetteer) -> list[ArticleOutput | Skipped]:
+    """The outcomes :func:`pack_outcomes` packed, places looked up in ``gazetteer``."""
+    outcomes: list[ArticleOutput | Skipped] = _PlaceIdUnpickler(io.BytesIO(data), gazetteer).load()
+    return outcomes
+
+
+def _gazetteer_of(analyser: AnalyseFn) -> Gazetteer | None:
+    return analyser.gazetteer if isinstance(analyser, Analyser) else None
+
+
+def _analyse_chunk(articles: list[Article]) -> list[ArticleOutput | Skipped] | bytes:
+    """A worker's task: the outcomes of a chunk (packed by place id with an Analyser)."""
     analyser = _WORKER_ANALYSER
     if analyser is None:  # pragma: no cover - the initializer always runs first
         raise RuntimeError("worker used before its initializer ran")
-    return [analyse_safely(analyser, article) for article in articles]
+    outcomes = [analyse_safely(analyser, article) for article in articles]
+    gazetteer = _gazetteer_of(analyser)
+    return outcomes if gazetteer is None else pack_outcomes(outcomes, gazetteer)
 
 
 def _pool_context() -> BaseContext:
@@ -216,7 +273,8 @@ def _ordered_pool_map(
         # Build the automaton once here: forked workers share it (copy-on-write).
         analyser.toponymizer  # noqa: B018
     window = max(2, jobs * WINDOW_PER_WORKER)
-    pending: deque[tuple[list[Article], Future[list[ArticleOutput | Skipped]]]] = deque()
+    pending: deque[tuple[list[Article], Future[list[ArticleOutput | Skipped] | bytes]]] = deque()
+    gazetteer = _gazetteer_of(analyser)
     # Forked workers share the parent's objects copy-on-write; keep the garbage collector
     # from writing to (and so copying) them, as it would when it scans them.
     gc.freeze()
@@ -227,9 +285,9 @@ def _ordered_pool_map(
             for chunk in chunks(articles, chunk_size):
                 pending.append((chunk, pool.submit(_analyse_chunk, chunk)))
                 if len(pending) >= window:
-                    yield from _collect(*pending.popleft())
+                    yield from _collect(*pending.popleft(), gazetteer)
             while pending:
-                yield from _collect(*pending.popleft())
+                yield from _collect(*pending.popleft(), gazetteer)
         except BrokenProcessPool as exc:
             raise GeoError(
                 "a worker process died (out of memory?); run again with fewer --jobs"
@@ -241,9 +299,16 @@ def _ordered_pool_map(
 
 
 def _collect(
-    chunk: list[Article], future: Future[list[ArticleOutput | Skipped]]
+    chunk: list[Article],
+    future: Future[list[ArticleOutput | Skipped] | bytes],
+    gazetteer: Gazetteer | None,
 ) -> Iterator[tuple[Article, ArticleOutput | Skipped]]:
-    yield from zip(chunk, future.result(), strict=True)
+    outcomes = future.result()
+    if isinstance(outcomes, bytes):
+        if gazetteer is None:  # pragma: no cover - packed only where the analyser has one
+            raise RuntimeError("packed outcomes without a gazetteer to unpack them")
+        outcomes = unpack_outcomes(outcomes, gazetteer)
+    yield from zip(chunk, outcomes, strict=True)
 
 
 def analyse_each(

@@ -225,3 +225,38 @@ def test_places_from_worker_processes_become_one_object_per_place() -> None:
             by_id.setdefault(place.id, set()).add(id(place))
     assert len(by_id) >= 2 and len(result.mentions) >= 240
     assert all(len(objects) == 1 for objects in by_id.values()), by_id
+
+
+def test_outcomes_travel_with_gazetteer_places_as_ids() -> None:
+    """Packed outcomes carry a gazetteer place as its id and come back as the receiver's
+    own object; a place that is not (exactly) a gazetteer row travels whole."""
+    import dataclasses
+    import pickle
+
+    from geo.gazetteer import Gazetteer
+    from geo.parallel import pack_outcomes, unpack_outcomes
+
+    gazetteer = Gazetteer.load(world=False)
+    gori = gazetteer.resolve("Gori")
+    altered = dataclasses.replace(gori, name="Gori (moved)", lat=gori.lat + 1)
+    outcomes: list[ArticleOutput | Skipped] = [
+        ArticleOutput(
+            "a",
+            tuple(
+                Mention(doc="a", text=t, start=i, end=i + 4, place=p)
+                for i, (t, p) in enumerate([("Gori", gori), ("Ham", HAMLET), ("Gor", altered)])
+            ),
+        ),
+        Skipped("b.txt", "b: empty; skipped"),
+    ]
+    only_gori = [ArticleOutput("a", outcomes[0].mentions[:1])]  # type: ignore[union-attr]
+    assert gori.source and gori.source.encode() in pickle.dumps(only_gori)
+    assert gori.source.encode() not in pack_outcomes(only_gori, gazetteer)  # just its id
+    data = pack_outcomes(outcomes, gazetteer)
+    back = unpack_outcomes(data, gazetteer)
+    assert back == outcomes
+    first = back[0]
+    assert isinstance(first, ArticleOutput)
+    assert first.mentions[0].place is gori
+    assert first.mentions[1].place == HAMLET
+    assert first.mentions[2].place == altered and first.mentions[2].place is not gori
