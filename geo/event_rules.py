@@ -1,9 +1,9 @@
 """The event extractor's tables, read from ``geo/data/event_lexicon.yaml`` and ``actors.csv``.
 
-Behaviour lives in :mod:`geo.events`; the words it keys on (trigger verbs and nouns, the
-role of each preposition, status cues, actor names) live in data files, so a new theatre
-or phrasing is a data change. Everything is validated on load: a bad file fails with the
-file, entry and field named.
+Behaviour lives in :mod:`geo.events` and its ``geo.event_*`` stages; the words it keys
+on (trigger verbs and nouns, the role of each preposition, status cues, actor names) live
+in data files, so a new theatre or phrasing is a data change. Everything is validated on
+load: a bad file fails with the file, entry and field named.
 """
 
 from __future__ import annotations

@@ -472,7 +472,7 @@ def test_a_place_after_in_refines_rather_than_adds(curated_gazetteer) -> None:  
 
 # -- the fast path skips sentences without a trigger -------------------------------------
 def test_trigger_prefilter() -> None:
-    from geo.events import may_contain_trigger
+    from geo.event_triggers import may_contain_trigger
 
     lexicon = load_lexicon()
     assert may_contain_trigger("Russian troops withdrew from the town.", lexicon)
@@ -500,7 +500,7 @@ def test_split_sentences_returns_a_fresh_list() -> None:
 
 # -- the document scan only skips what could not match ---------------------------------------
 def test_document_scan_keeps_sentences_with_a_trigger_word_of_their_own() -> None:
-    from geo.events import scan_document
+    from geo.event_triggers import scan_document
 
     lexicon = load_lexicon()
     text = (
@@ -550,7 +550,8 @@ def _random_text(rng: Any, words: list[str]) -> str:
 def test_document_scan_misses_no_trigger_and_no_actor_name() -> None:
     import random
 
-    from geo.events import _unit_spans, build_units, find_triggers, scan_document
+    from geo.event_triggers import find_triggers, scan_document
+    from geo.event_units import build_units, unit_spans
 
     lexicon = load_lexicon()
     words = sorted({w for spec in lexicon.triggers for slot in spec.slots if slot for w in slot})
@@ -564,5 +565,5 @@ def test_document_scan_misses_no_trigger_and_no_actor_name() -> None:
             units = build_units(text, sentence, [], lexicon)
             if find_triggers(units, lexicon):
                 assert sentence.index in candidates, sentence.text
-            fast = _unit_spans(text, sentence, [], lexicon, actor_at=actor_at)
-            assert fast == _unit_spans(text, sentence, [], lexicon), sentence.text
+            fast = unit_spans(text, sentence, [], lexicon, actor_at=actor_at)
+            assert fast == unit_spans(text, sentence, [], lexicon), sentence.text
