@@ -146,8 +146,15 @@ class Gazetteer:
                     self._curated_names[key].append(place)
         self._hidden_geonameids = {p.geonameid for p in curated if p.geonameid}
         self._hidden_ids = self._curated_twins()
+        # A row without an id of its own is "gn:<geonameid>": hidden when that number is a
+        # curated row's GeoNames id or the id is a curated twin (see _world_visible).
+        self._hidden_gn_numbers = self._hidden_geonameids | {
+            int(i[3:])
+            for i in self._hidden_ids
+            if i.startswith("gn:") and i[3:].isdecimal() and i == f"gn:{int(i[3:])}"
+        }
         self._world_cache: dict[int, Place] = {}
-        self._lookup_cache: dict[str, tuple[Place, ...]] = {}
+        self._lookup_cache: dict[tuple[str, int | None], tuple[Place, ...]] = {}
         self._demonym_targets = _read_demonyms()
         self._demonym_cache: dict[str, Place | None] = {}
 
@@ -172,27 +179,23 @@ class Gazetteer:
         if place is None:
             w = self._world
             assert w is not None
-            place = Place(
-                id=w.place_id(index),
-                name=w.name(index),
-                lat=w.lats[index],
-                lon=w.lons[index],
-                kind=w.kinds[index],
-                country=w.countries[index],
-                admin1=w.admin1s[index],
-                population=w.populations[index],
-                geonameid=w.geonameid(index),
-                source=w.source(index),
-            )
+            place = Place(*w.fields(index))
             self._world_cache[index] = place
         return place
 
     def _world_visible(self, index: int) -> bool:
-        assert self._world is not None
-        return (
-            self._world.geonameid(index) not in self._hidden_geonameids
-            and self._world.place_id(index) not in self._hidden_ids
-        )
+        """False for a world row a curated row stands for (same GeoNames id, or a twin).
+
+        The same test as ``geonameid(index) not in hidden GeoNames ids and place_id(index)
+        not in hidden ids``, without building the id: a row with no id of its own is
+        ``gn:<its GeoNames id>`` (never negative), so one set of numbers answers for it."""
+        w = self._world
+        assert w is not None
+        number = w.geonameid_column[index]
+        other = w.other_ids.get(index)
+        if other is None:
+            return number not in self._hidden_gn_numbers
+        return number not in self._hidden_geonameids and other not in self._hidden_ids
 
     def _curated_twins(self) -> frozenset[str]:
         """World rows a curated row stands for without a GeoNames id: the country row of a
@@ -230,24 +233,45 @@ class Gazetteer:
         With ``limit``, only the ``limit`` most populous world places are returned (plus
         every country and region row): a fast path for the toponym resolver.
         """
-        cache_key = key if limit is None else f"{key}\x00{limit}"
+        cache_key = (key, limit)
         cached = self._lookup_cache.get(cache_key)
         if cached is not None:
             return cached
         found = list(self._curated_names.get(key, ()))
         world = self._world
         if world is not None:
-            indices = [i for i in world.rows_named(key) if self._world_visible(i)]
-            populations = world.populations
-            indices.sort(key=lambda i: -populations[i])
-            if limit is not None and len(indices) > limit:
-                indices = indices[:limit] + [
-                    i for i in indices[limit:] if not world.place_id(i).startswith("gn:")
-                ]
+            # Most populous first; the sort is stable, so equal populations keep row order.
+            rows = sorted(world.rows_named(key), key=world.populations.__getitem__, reverse=True)
+            visible = self._world_visible
+            if limit is None:
+                indices = [i for i in rows if visible(i)]
+            else:
+                indices = self._limited(rows, limit)
             found.extend(self._world_place(i) for i in indices)
         result = tuple(found)
         self._lookup_cache[cache_key] = result
         return result
+
+    def _limited(self, rows: list[int], limit: int) -> list[int]:
+        """The first ``limit`` visible ``rows``, then every later visible row whose id is
+        not a ``gn:`` id (countries and regions)."""
+        world = self._world
+        assert world is not None
+        visible = self._world_visible
+        indices: list[int] = []
+        rest: list[int] = []
+        for position, index in enumerate(rows):
+            if len(indices) == limit:
+                rest = rows[position:]
+                break
+            if visible(index):
+                indices.append(index)
+        other_ids = world.other_ids
+        for index in rest:
+            other = other_ids.get(index)
+            if other is not None and not other.startswith("gn:") and visible(index):
+                indices.append(index)
+        return indices
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and bool(self.lookup(name))

@@ -209,6 +209,30 @@ class WorldRows:
             return text
         return text.replace(_ID_MARK, str(self.geonameid_column[index]))
 
+    def fields(
+        self, index: int
+    ) -> tuple[str, str, float, float, str, str, str, int, int | None, str]:
+        """Row ``index`` as the first ten fields of a :class:`~geo.models.Place`, in order
+        (id, name, lat, lon, kind, country, admin1, population, geonameid, source)."""
+        number: int = self.geonameid_column[index]
+        other = self.other_ids.get(index)
+        source = self.source_table[self.source_codes[index]]
+        if _ID_MARK in source:
+            source = source.replace(_ID_MARK, str(number))
+        starts = self.display_starts
+        return (
+            other if other is not None else f"gn:{number}",
+            self.display[starts[index] : starts[index + 1]].decode("utf-8"),
+            self.lats[index],
+            self.lons[index],
+            self.kinds[index],
+            self.countries[index],
+            self.admin1s[index],
+            self.populations[index],
+            None if number < 0 else number,
+            source,
+        )
+
     def name_count(self) -> int:
         return len(self.names)
 

@@ -246,3 +246,54 @@ def test_curated_geonames_rows_match_geonames_within_1_km() -> None:
         assert error <= 1.0, f"{place.id} is {error:.1f} km from GeoNames {place.geonameid}"
         checked += 1
     assert checked >= 40
+
+
+@pytest.mark.parametrize("key", ["san jose", "georgia", "victoria", "poti", "alexandria"])
+def test_limited_lookup_keeps_the_most_populous_and_every_area(world: Gazetteer, key: str) -> None:
+    """``lookup_folded(key, limit)``: curated rows, the ``limit`` most populous visible world
+    rows, then every other visible row whose id is not ``gn:``; rows a curated row stands for
+    (same GeoNames id or a twin id) never appear."""
+    rows = world._world
+    assert rows is not None
+    hidden_numbers = {p.geonameid for p in world.curated if p.geonameid}
+    everything = world.lookup_folded(key)
+    curated = [p for p in everything if p.curated]
+    expected_world = sorted(
+        (
+            i
+            for i in rows.rows_named(key)
+            if rows.geonameid(i) not in hidden_numbers and rows.place_id(i) not in world._hidden_ids
+        ),
+        key=lambda i: -rows.populations[i],
+    )
+    assert [p.id for p in everything[len(curated) :]] == [rows.place_id(i) for i in expected_world]
+    for limit in (1, 3, 24):
+        kept = expected_world[:limit] + [
+            i for i in expected_world[limit:] if not rows.place_id(i).startswith("gn:")
+        ]
+        limited = world.lookup_folded(key, limit)
+        assert [p.id for p in limited] == [p.id for p in curated] + [rows.place_id(i) for i in kept]
+
+
+def test_world_place_fields_match_the_row_readers(world: Gazetteer) -> None:
+    rows = world._world
+    assert rows is not None
+    for index in (0, 1, len(rows) // 2, len(rows) - 1, rows.index_of("country:GE")):
+        assert index is not None
+        place_id, name, lat, lon, kind, country, admin1, population, number, source = rows.fields(
+            index
+        )
+        assert (place_id, name, number, source) == (
+            rows.place_id(index),
+            rows.name(index),
+            rows.geonameid(index),
+            rows.source(index),
+        )
+        assert (lat, lon, kind, country, admin1, population) == (
+            rows.lats[index],
+            rows.lons[index],
+            rows.kinds[index],
+            rows.countries[index],
+            rows.admin1s[index],
+            rows.populations[index],
+        )
