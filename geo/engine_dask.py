@@ -32,7 +32,14 @@ from typing import TYPE_CHECKING, Any
 
 from geo.errors import GeoError, OutputError
 from geo.models import Article
-from geo.parallel import Analysed, Analyser, analyse_safely, chunks
+from geo.parallel import (
+    Analysed,
+    Analyser,
+    analyse_safely,
+    chunks,
+    pack_outcomes,
+    unpack_outcomes,
+)
 from geo.settings import Settings
 
 if TYPE_CHECKING:
@@ -87,10 +94,12 @@ def worker_analyser(spec: GazetteerSpec) -> Analyser:
         return analyser
 
 
-def analyse_partition(articles: list[Article], spec: GazetteerSpec) -> list[Analysed]:
-    """A Dask task: every article of one partition, in order."""
+def analyse_partition(articles: list[Article], spec: GazetteerSpec) -> bytes:
+    """A Dask task: every article of one partition, in order, packed with the gazetteer's
+    places as ids (:func:`geo.parallel.pack_outcomes`)."""
     analyser = worker_analyser(spec)
-    return [analyse_safely(analyser, article) for article in articles]
+    outcomes = [analyse_safely(analyser, article) for article in articles]
+    return pack_outcomes(outcomes, analyser.gazetteer)
 
 
 # -- driver side -------------------------------------------------------------------------
@@ -141,10 +150,15 @@ class DaskMapper:
     """Maps articles to outcomes on a Dask cluster, partition by partition, in order."""
 
     def __init__(
-        self, client: Any, spec: GazetteerSpec, partition_size: int = DEFAULT_PARTITION_SIZE
+        self,
+        client: Any,
+        spec: GazetteerSpec,
+        gazetteer: Gazetteer,
+        partition_size: int = DEFAULT_PARTITION_SIZE,
     ) -> None:
         self.client = client
         self.spec = spec
+        self.gazetteer = gazetteer
         self.partition_size = max(1, partition_size)
         self.partitions = 0
 
@@ -168,10 +182,9 @@ class DaskMapper:
             for _chunk, future in pending:
                 future.cancel()
 
-    @staticmethod
-    def _collect(chunk: list[Article], future: Any) -> Iterator[tuple[Article, Analysed]]:
+    def _collect(self, chunk: list[Article], future: Any) -> Iterator[tuple[Article, Analysed]]:
         try:
-            outcomes = future.result()
+            outcomes = unpack_outcomes(future.result(), self.gazetteer)
         except GeoError:
             raise
         except Exception as exc:
@@ -202,7 +215,7 @@ def run_dask(
     spec = GazetteerSpec.from_settings(settings)
     with dask_client(scheduler, settings.jobs) as client:
         log.info("dask: %s", client)
-        mapper = DaskMapper(client, spec, partition_size)
+        mapper = DaskMapper(client, spec, gazetteer, partition_size)
         result = pipeline.run(paths, settings, published, gazetteer=gazetteer, mapper=mapper)
     return result, max(1, mapper.partitions)
 

@@ -20,13 +20,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from geo.articles import Skipped
 from geo.errors import GeoError
-from geo.models import Article, Candidate, Claim, Event, Mention, Place
+from geo.models import Article, Claim, Event, Mention, Place
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -88,60 +88,6 @@ class Analyser:
         events = extract_events(article, mentions)
         claims = extract_claims(article, mentions, self.gazetteer)
         return ArticleOutput(article.doc, tuple(mentions), tuple(events), tuple(claims))
-
-
-class PlaceInterner:
-    """One :class:`Place` object per place id across the outputs of a run.
-
-    Outputs that come back from worker processes are unpickled copies: every chunk brings
-    its own copy of each place it names, with its names, aliases and source. Mapping them
-    back to one object per id keeps a large run's memory down to the mentions themselves.
-    Objects that are already shared (a single-process run) pass through unchanged.
-    """
-
-    def __init__(self) -> None:
-        self._by_id: dict[str, Place] = {}
-
-    def place(self, place: Place | None) -> Place | None:
-        if place is None:
-            return None
-        return self._by_id.setdefault(place.id, place)
-
-    def _places(self, places: tuple[Place, ...]) -> tuple[Place, ...]:
-        shared = tuple(self._by_id.setdefault(p.id, p) for p in places)
-        return places if all(a is b for a, b in zip(shared, places, strict=True)) else shared
-
-    def _candidate(self, candidate: Candidate) -> Candidate:
-        place = self._by_id.setdefault(candidate.place.id, candidate.place)
-        return candidate if place is candidate.place else Candidate(place, candidate.score)
-
-    def _mention(self, mention: Mention) -> Mention:
-        place = self.place(mention.place)
-        alternatives = tuple(map(self._candidate, mention.alternatives))
-        if place is mention.place and all(
-            a is b for a, b in zip(alternatives, mention.alternatives, strict=True)
-        ):
-            return mention
-        return replace(mention, place=place, alternatives=alternatives)
-
-    def _event(self, event: Event) -> Event:
-        places = self._places(event.places)
-        return event if places is event.places else replace(event, places=places)
-
-    def _claim(self, claim: Claim) -> Claim:
-        subject, reference, near = map(self.place, (claim.subject, claim.reference, claim.near))
-        if subject is claim.subject and reference is claim.reference and near is claim.near:
-            return claim
-        return replace(claim, subject=subject, reference=reference, near=near)
-
-    def output(self, output: ArticleOutput) -> ArticleOutput:
-        """``output`` with every place replaced by the run's one object for its id."""
-        return ArticleOutput(
-            output.doc,
-            tuple(map(self._mention, output.mentions)),
-            tuple(map(self._event, output.events)),
-            tuple(map(self._claim, output.claims)),
-        )
 
 
 AnalyseFn = Callable[[Article], ArticleOutput]

@@ -130,19 +130,16 @@ def analyse_articles(
     its reason (counted in the summary)."""
     from geo.articles import Skipped
     from geo.claims import check_claims
-    from geo.parallel import PlaceInterner
 
     settings = settings or Settings()
     reference = gazetteer.resolve(settings.reference)
     result = Result(settings=settings, reference=reference)
     failed: list[tuple[str, str]] = []
-    places = PlaceInterner()
-    for article, found in analysed(articles, gazetteer, settings, mapper):
-        if isinstance(found, Skipped):
-            log.warning("skipped %s", found.reason)
-            failed.append((found.where, found.reason))
+    for article, output in analysed(articles, gazetteer, settings, mapper):
+        if isinstance(output, Skipped):
+            log.warning("skipped %s", output.reason)
+            failed.append((output.where, output.reason))
             continue
-        output = places.output(found)
         result.articles.append(ArticleInfo.of(article))
         result.mentions.extend(output.mentions)
         result.events.extend(output.events)

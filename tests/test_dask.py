@@ -96,8 +96,11 @@ def test_engine_dask_on_two_local_workers_gives_the_single_process_features(
     from geo.settings import Settings
 
     settings = Settings(jobs=2)
+    gazetteer = pipeline.load_gazetteer(settings)
     single = pipeline.run([sample_corpus_path()], Settings())
-    result, partitions = run_dask([sample_corpus_path()], settings, partition_size=1)
+    result, partitions = run_dask(
+        [sample_corpus_path()], settings, partition_size=1, gazetteer=gazetteer
+    )
     assert partitions == single.summary.read > 1
     assert result.summary == single.summary
     assert [a.doc for a in result.articles] == [a.doc for a in single.articles]
@@ -106,6 +109,9 @@ def test_engine_dask_on_two_local_workers_gives_the_single_process_features(
     assert result.claims == single.claims
     assert result.events_frame.to_json() == single.events_frame.to_json()
     assert result.places_frame.to_json() == single.places_frame.to_json()
+    # the workers' places come back as the driver's own gazetteer objects, not copies
+    placed = [m.place for m in result.mentions if m.place is not None]
+    assert placed and all(p is gazetteer.get(p.id) for p in placed)
 
 
 def test_cli_engine_dask_writes_parquet_and_the_same_geojson(tmp_path: Path) -> None:

@@ -205,7 +205,8 @@ def test_spawned_workers_give_the_same_output(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_places_from_worker_processes_become_one_object_per_place() -> None:
-    """Unpickled outputs bring a copy of each place per chunk; the run keeps one."""
+    """Worker outputs travel with places as ids, so the run holds one object per place
+    (pickled whole, every chunk would bring its own copies)."""
     from geo.gazetteer import Gazetteer
     from geo.pipeline import analyse_articles
     from geo.settings import Settings
