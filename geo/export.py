@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -78,18 +78,28 @@ def atomic_target(path: str | Path) -> Iterator[Path]:
             temporary.unlink()
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file in the same folder + rename)."""
+@contextlib.contextmanager
+def atomic_open(
+    path: str | Path, mode: str = "xb", encoding: str | None = None
+) -> Iterator[IO[Any]]:
+    """A new file to write ``path`` through: flushed to disk and moved into place when the
+    block ends without an error, deleted otherwise; OSError becomes OutputError."""
     target = Path(path)
     with atomic_target(target) as temporary:
         try:
-            with open(temporary, "xb") as handle:
-                handle.write(data)
+            with open(temporary, mode, encoding=encoding) as handle:
+                yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:
             raise _output_error(target, exc) from exc
-    return target
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file in the same folder + rename)."""
+    with atomic_open(path) as handle:
+        handle.write(data)
+    return Path(path)
 
 
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
@@ -195,22 +205,15 @@ def write_geojson(
     import geopandas as gpd
 
     chunks = [frames] if isinstance(frames, gpd.GeoDataFrame) else frames
-    target = Path(path)
-    with atomic_target(target) as temporary:
-        try:
-            with open(temporary, "x", encoding="utf-8") as handle:
-                handle.write(_COLLECTION_HEAD)
-                separator = ""
-                for frame in chunks:
-                    for text in feature_texts(frame, columns):
-                        handle.write(separator + text)
-                        separator = ",\n"
-                handle.write(_COLLECTION_TAIL)
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError as exc:
-            raise _output_error(target, exc) from exc
-    return target
+    with atomic_open(path, "x", encoding="utf-8") as handle:
+        handle.write(_COLLECTION_HEAD)
+        separator = ""
+        for frame in chunks:
+            for text in feature_texts(frame, columns):
+                handle.write(separator + text)
+                separator = ",\n"
+        handle.write(_COLLECTION_TAIL)
+    return Path(path)
 
 
 # -- tables ----------------------------------------------------------------------------------
@@ -306,6 +309,20 @@ def _folder(out_dir: str | Path) -> Path:
     return folder
 
 
+def _write_always(
+    events: gpd.GeoDataFrame,
+    place_chunks: Iterable[gpd.GeoDataFrame],
+    checks: Sequence[Check],
+    folder: Path,
+) -> list[Path]:
+    """The files of every run: events.geojson, places.geojson (from chunks), checks.csv."""
+    return [
+        write_geojson(events, folder / "events.geojson"),
+        write_geojson(place_chunks, folder / "places.geojson"),
+        write_checks_csv(checks, folder / "checks.csv"),
+    ]
+
+
 def write_tables(
     events: gpd.GeoDataFrame,
     places: gpd.GeoDataFrame,
@@ -341,9 +358,7 @@ def write_frames(
     chosen = _formats(formats)
     folder = _folder(out_dir)
     written = [
-        write_geojson(events, folder / "events.geojson"),
-        write_geojson(places, folder / "places.geojson"),
-        write_checks_csv(checks, folder / "checks.csv"),
+        *_write_always(events, [places], checks, folder),
         *write_tables(events, places, folder, chosen, estimates),
     ]
     log.info("export: wrote %s", ", ".join(p.name for p in written))
@@ -361,11 +376,7 @@ def write_outputs(
     built only when a tabular format asks for it. The map is written separately."""
     chosen = _formats(formats)
     folder = _folder(out_dir)
-    written = [
-        write_geojson(result.events_frame, folder / "events.geojson"),
-        write_geojson(result.place_frames(), folder / "places.geojson"),
-        write_checks_csv(result.checks, folder / "checks.csv"),
-    ]
+    written = _write_always(result.events_frame, result.place_frames(), result.checks, folder)
     if {"gpkg", "csv", "parquet"} & set(chosen):
         written += write_tables(
             result.events_frame, result.places_frame, folder, chosen, result.estimates_frame

@@ -162,6 +162,8 @@ class OutputSet:
     def commit(self, record: dict[str, Any]) -> list[Path]:
         """Move the staged outputs into place and write ``run.json`` (with ``record`` and
         an ``outputs`` entry per file) last. Returns the paths of the set."""
+        from geo.export import atomic_write_text
+
         staging = self.workdir
         names = sorted(p.name for p in staging.iterdir())
         digests = {name: file_digest(staging / name) for name in names}
@@ -174,7 +176,7 @@ class OutputSet:
                 if name not in digests and isinstance(name, str) and Path(name).name == name:
                     _remove(self.folder / name)
             text = json.dumps({**record, "outputs": digests}, indent=2, ensure_ascii=False)
-            _write_manifest(self.folder / MANIFEST, text + "\n", staging)
+            atomic_write_text(self.folder / MANIFEST, text + "\n")
         except OSError as exc:
             raise OutputError(
                 f"{self.folder}: cannot move the outputs into place ({exc.strerror or exc})"
@@ -193,12 +195,3 @@ def _move_into_place(source: Path, target: Path) -> None:
         os.replace(target, old)
     os.replace(source, target)
     _remove(old)
-
-
-def _write_manifest(path: Path, text: str, staging: Path) -> None:
-    temporary = staging / MANIFEST
-    with temporary.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
