@@ -339,11 +339,10 @@ def _stream_places(args: argparse.Namespace, settings: Settings) -> int:
 
     gazetteer = pipeline.load_gazetteer(settings)
     reference = gazetteer.resolve(settings.reference)
-    batch = Batch()
     if args.text is not None:
         articles = iter([Article(doc="text", text=args.text, published=args.published)])
-    else:
-        articles = batch.stream(iter_articles(pipeline.inputs(args.paths), args.published))
+    else:  # Batch: skipped files logged, duplicate ids renamed, as in geo map
+        articles = Batch().stream(iter_articles(pipeline.inputs(args.paths), args.published))
     for _article, output in pipeline.analysed(articles, gazetteer, settings):
         if isinstance(output, Skipped):
             log.warning("skipped %s", output.reason)
