@@ -443,10 +443,42 @@ def _dedupe(frames: Iterable[Frame]) -> list[Frame]:
     return [best[key] for key in order]
 
 
+def _sentences_reaching_places(
+    candidates: Sequence[int], sentences: Sequence[Sentence], own: Sequence[Mention]
+) -> list[int]:
+    """The ``candidates`` whose frames can end up in an event.
+
+    A frame keeps an event only with places, and places come from place mentions of its
+    own sentence (units, relative and passive antecedents) or from an earlier frame that
+    has them (a continuation). A frame without places still passes its actor, date or
+    kind forward, but no more than ``_ANAPHOR_SENTENCES`` sentences (``_inherit``, the
+    memory of ``_context_ok``). So a sentence matters if it has a place mention, or if a
+    sentence that matters follows it within that window; the others can be skipped
+    without changing any event. ``own``: the document's mentions, sorted by start.
+    """
+    place_starts = [m.start for m in own if m.place is not None and m.type != "demonym"]
+    chosen: list[int] = []
+    following = -1  # the nearest later sentence that matters
+    for position in reversed(candidates):
+        sentence = sentences[position]
+        first = bisect.bisect_left(place_starts, sentence.start)
+        has_place = first < len(place_starts) and place_starts[first] < sentence.end
+        if has_place or 0 <= following - sentence.index <= _ANAPHOR_SENTENCES:
+            chosen.append(position)
+            following = sentence.index
+    chosen.reverse()
+    return chosen
+
+
 def extract_frames(
-    article: Article, mentions: Sequence[Mention], lexicon: Lexicon | None = None
+    article: Article,
+    mentions: Sequence[Mention],
+    lexicon: Lexicon | None = None,
+    *,
+    placeless: bool = True,
 ) -> list[Frame]:
-    """Every frame of a document (including place-less ones), linked across sentences."""
+    """Every frame of a document, linked across sentences (``placeless=False``: only
+    those that can become events; see :func:`_sentences_reaching_places`)."""
     lexicon = lexicon or load_lexicon()
     text = article.text
     own = sorted(
@@ -458,6 +490,8 @@ def extract_frames(
     frames: list[Frame] = []
     sentences = split_sentences(text)
     candidates, actor_at = scan_document(text, sentences, lexicon)
+    if not placeless:
+        candidates = _sentences_reaching_places(candidates, sentences, own)
     lowered = lowered_text(text) if candidates else None
     for position in candidates:
         sentence = sentences[position]
@@ -484,7 +518,7 @@ def extract_frames(
 
 def extract_events(article: Article, mentions: Sequence[Mention]) -> list[Event]:
     """Events of one article: kind, actor, ordered places, status, date and evidence."""
-    frames = [f for f in extract_frames(article, mentions) if _keep(f)]
+    frames = [f for f in extract_frames(article, mentions, placeless=False) if _keep(f)]
     events = [_to_event(f, article) for f in _dedupe(frames)]
     log.debug("events: %d in %s", len(events), article.doc)
     return events

@@ -567,3 +567,45 @@ def test_document_scan_misses_no_trigger_and_no_actor_name() -> None:
                 assert sentence.index in candidates, sentence.text
             fast = unit_spans(text, sentence, [], lexicon, actor_at=actor_at)
             assert fast == unit_spans(text, sentence, [], lexicon), sentence.text
+
+
+# -- sentences that cannot reach an event are skipped, and nothing else ------------------------
+_PLACELESS = [
+    "The troops moved on at first light.",
+    "Russian forces advanced again on Monday.",
+    "They withdrew after two days.",
+    "A second column followed them.",
+    "Officials said nothing had changed.",
+    "The soldiers took up positions nearby.",
+    "Georgian units pulled back overnight.",
+    "It was quiet.",
+    "Nothing else was reported.",
+]
+#: Sentences with places and no actor of their own, which take one from earlier sentences.
+_ACTORLESS = [
+    "They entered Gori in the afternoon.",
+    "The column then reached Kaspi.",
+    "The convoy left Senaki for Poti.",
+    "Later they took control of the bridge near Igoeti.",
+]
+
+
+def test_extract_events_skips_only_sentences_that_cannot_reach_an_event(
+    curated_gazetteer: Any,
+) -> None:
+    import random
+
+    from geo.events import _keep
+
+    rng = random.Random(11)
+    with_places = [case["text"] for case in load_devset()] + _ACTORLESS * 10
+    for round_ in range(150):
+        parts = [rng.choice(with_places) for _ in range(rng.randrange(1, 4))]
+        parts += [rng.choice(_PLACELESS) for _ in range(rng.randrange(0, 9))]
+        rng.shuffle(parts)
+        text = " ".join(parts) if round_ % 2 else "\n\n".join(parts)
+        source = article(text)
+        mentions = find_mentions(text, curated_gazetteer)
+        every = [f for f in extract_frames(source, mentions) if _keep(f)]
+        needed = [f for f in extract_frames(source, mentions, placeless=False) if _keep(f)]
+        assert needed == every, text
