@@ -7,9 +7,11 @@ where it is made, not three stages later.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Literal
+from operator import attrgetter
+from typing import Any, Literal, TypeVar
 
 from geo.errors import GeoValueError
 
@@ -32,6 +34,28 @@ DATE_PRECISIONS: tuple[str, ...] = ("day", "week", "month", "unknown")
 Verdict = Literal["consistent", "inconsistent", "unverifiable"]
 VERDICTS: tuple[str, ...] = ("consistent", "inconsistent", "unverifiable")
 MentionType = Literal["toponym", "demonym"]
+
+_T = TypeVar("_T")
+
+
+def pickled_by_fields(cls: type[_T]) -> type[_T]:
+    """Pickle the dataclass ``cls`` as a call ``cls(*values of its fields)``.
+
+    Several times faster than pickle's default for a frozen slotted dataclass, which lists
+    the fields and sets them one by one on loading; results travel between processes this
+    way (``--jobs``, Dask). The value validates itself again when it is loaded.
+    """
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    if len(names) < 2:  # attrgetter of one name gives the value, not a tuple
+        raise TypeError(f"{cls.__name__}: pickled_by_fields needs two fields or more")
+    values: Callable[[Any], tuple[Any, ...]] = attrgetter(*names)
+
+    def __reduce__(self: Any) -> tuple[Any, ...]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    return cls
+
 
 #: Place kinds a gazetteer row may carry.
 PLACE_KINDS: tuple[str, ...] = (
@@ -136,6 +160,7 @@ class Place:
         return self.kind in AREA_KINDS
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A runner-up reading of a mention, kept so a reader can see what was rejected."""
@@ -144,6 +169,7 @@ class Candidate:
     score: float
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Mention:
     """A place name (or a demonym such as "Russian") found in one document."""
@@ -165,6 +191,7 @@ class Mention:
             raise GeoValueError(f"mention {self.text!r}: bad type {self.type!r}")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Event:
     """Who did what where and when, with the sentence it came from.
@@ -208,6 +235,7 @@ class Event:
             raise GeoValueError(f"bad event span {self.char_start}..{self.char_end}")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Claim:
     """A distance (and maybe direction) a report asserts between a subject and a reference.

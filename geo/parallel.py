@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from geo.articles import Skipped
 from geo.errors import GeoError
-from geo.models import Article, Claim, Event, Mention, Place
+from geo.models import Article, Claim, Event, Mention, Place, pickled_by_fields
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -42,6 +42,7 @@ DEFAULT_CHUNK_SIZE = 32
 WINDOW_PER_WORKER = 4
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ArticleOutput:
     """What the per-article stages found in one article."""
@@ -133,23 +134,30 @@ def _init_worker(analyser: AnalyseFn) -> None:
 
 
 # -- results sent back by place id -------------------------------------------------------
+def _gazetteer_place(place_id: str) -> Place:  # pragma: no cover - replaced on unpickling
+    """Stands in a pickle for "the receiver's gazetteer place ``place_id``": the unpickler
+    of :func:`unpack_outcomes` resolves this name to its own gazetteer's lookup."""
+    raise RuntimeError("results packed by place id must be read with unpack_outcomes")
+
+
 class _PlaceIdPickler(pickle.Pickler):
     """Pickles each gazetteer place as its id: the receiving process has the same gazetteer
     and looks the id up there, so a chunk's results carry no copies of places (their names,
-    aliases and sources) and arrive sharing the receiver's one object per place."""
+    aliases and sources) and arrive sharing the receiver's one object per place.
+
+    A ``reducer_override`` (asked only for objects that are not str, int, float, tuple...)
+    rather than a ``persistent_id`` (asked for every object), and each place is written
+    once per chunk and referred to after (pickle's memo), not once per mention.
+    """
 
     def __init__(self, file: io.BytesIO, gazetteer: Gazetteer) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.gazetteer = gazetteer
-        self._checked: dict[int, str | None] = {}
 
-    def persistent_id(self, obj: Any) -> str | None:
-        if type(obj) is not Place:
-            return None
-        key = id(obj)  # every place pickled is alive until the pickling ends
-        if key not in self._checked:
-            self._checked[key] = obj.id if self._is_gazetteer_row(obj) else None
-        return self._checked[key]
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is Place and self._is_gazetteer_row(obj):
+            return _gazetteer_place, (obj.id,)
+        return NotImplemented
 
     def _is_gazetteer_row(self, place: Place) -> bool:
         try:
@@ -163,8 +171,10 @@ class _PlaceIdUnpickler(pickle.Unpickler):
         super().__init__(file)
         self.gazetteer = gazetteer
 
-    def persistent_load(self, pid: Any) -> Place:
-        return self.gazetteer.get(str(pid))
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name == _gazetteer_place.__name__:
+            return self.gazetteer.get
+        return super().find_class(module, name)
 
 
 def pack_outcomes(outcomes: list[ArticleOutput | Skipped], gazetteer: Gazetteer) -> bytes:

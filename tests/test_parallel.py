@@ -261,3 +261,65 @@ def test_outcomes_travel_with_gazetteer_places_as_ids() -> None:
     assert first.mentions[0].place is gori
     assert first.mentions[1].place == HAMLET
     assert first.mentions[2].place == altered and first.mentions[2].place is not gori
+
+
+def test_results_pickle_field_for_field_and_validate_on_loading() -> None:
+    """Values that travel between processes are pickled as their fields; each field comes
+    back in its place, and a value that fails its checks fails on loading too."""
+    import pickle
+    from datetime import date
+
+    from geo.errors import GeoValueError
+    from geo.models import Candidate, Claim, Event
+
+    other = Place(id="t:other", name="Other", lat=42.0, lon=45.0, kind="town", country="ZZ")
+    mention = Mention(
+        "d", "Hamlet", 3, 9, HAMLET, 0.75, "why", "demonym", (Candidate(other, 0.25),)
+    )
+    event = Event(
+        "movement",
+        "Zed",
+        (HAMLET, other),
+        "d",
+        "They went.",
+        1,
+        11,
+        "rule",
+        0.5,
+        "claimed",
+        date(2008, 8, 19),
+        "day",
+        2,
+        "wire",
+        "north",
+        ("Hamlet", "Other"),
+    )
+    claim = Claim(
+        "d",
+        "q",
+        0,
+        5,
+        12.5,
+        "12.5 km",
+        HAMLET,
+        other,
+        "Hamlet",
+        "Other",
+        "wire",
+        date(2008, 8, 18),
+        90.0,
+        "east",
+        True,
+        True,
+        "about",
+        other,
+    )
+    output = ArticleOutput("d", (mention,), (event,), (claim,))
+    back = pickle.loads(pickle.dumps(output))
+    assert back == output
+    assert back.mentions[0].alternatives[0].score == 0.25
+    assert back.events[0].place_texts == ("Hamlet", "Other") and back.claims[0].near == other
+
+    bad = pickle.dumps(mention).replace(b"demonym", b"nonsuch")
+    with pytest.raises(GeoValueError, match="bad type"):
+        pickle.loads(bad)
