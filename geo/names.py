@@ -10,9 +10,12 @@ Two forms live here:
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from functools import lru_cache
+
+import numpy as np
 
 _APOSTROPHES = "'’‘`ʼʹ´"
 _DASHES = "-‐‑‒–—"
@@ -82,6 +85,9 @@ def _match_table() -> dict[int, str]:
 
 _MATCH_TABLE = _match_table()
 _ASCII_TABLE = {code: _MATCH_TABLE.get(code, chr(code)) for code in range(128)}
+_ASCII_BYTES = bytes(ord(_ASCII_TABLE[code]) for code in range(128)) + bytes(range(128, 256))
+#: Texts at least this long that are not ASCII are mapped with one table lookup (numpy).
+_LONG_TEXT = 256
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
@@ -95,9 +101,40 @@ def _match_non_ascii(char: str) -> str:
 
 def match_form(text: str) -> str:
     """Lower-case, accent-free, punctuation-as-space copy of ``text``, of the same length."""
-    if not text.isascii():
-        text = _NON_ASCII.sub(lambda m: _match_non_ascii(m.group(0)), text)
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_BYTES).decode("ascii")
+    if len(text) >= _LONG_TEXT:
+        return _match_form_long(text)
+    text = _NON_ASCII.sub(lambda m: _match_non_ascii(m.group(0)), text)
     return text.translate(_ASCII_TABLE)
+
+
+def _match_form_long(text: str) -> str:
+    """:func:`match_form` of a long text that is not ASCII: each character is mapped at
+    once through :func:`_code_table`, which holds what the character-by-character rule
+    gives every code point it covers; the few beyond it take that rule."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    table = _code_table()
+    if codes.max() < len(table):
+        form = table.take(codes)
+    else:
+        form = table.take(np.minimum(codes, len(table) - 1))
+        for i in (codes >= len(table)).nonzero()[0].tolist():
+            form[i] = ord(_match_one(text[i]))
+    return codecs.utf_32_le_decode(form.data)[0]
+
+
+def _match_one(char: str) -> str:
+    """The match form of one character (what :func:`match_form` makes of it)."""
+    mapped = char if char.isascii() else _match_non_ascii(char)
+    return mapped.translate(_ASCII_TABLE)
+
+
+@lru_cache(maxsize=1)
+def _code_table() -> np.ndarray:
+    """The match form of every code point below U+2070 (Latin, Greek, Cyrillic, general
+    punctuation), as code points."""
+    return np.array([ord(_match_one(chr(code))) for code in range(0x2070)], dtype=np.uint32)
 
 
 def match_key(name: str) -> str:

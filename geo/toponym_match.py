@@ -25,10 +25,10 @@ import logging
 import pickle
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -84,9 +84,9 @@ _SENTENCE_END = '.!?:;\n\r\t"“”|•'
 _MAX_GIVEN_NAMES = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A recognised name: its span in the text, the gazetteer keys it can be, and notes."""
+class Span(NamedTuple):
+    """A recognised name: its span in the text, the gazetteer keys it can be, and notes (a
+    named tuple: a document makes one per name it holds)."""
 
     start: int
     end: int
@@ -122,6 +122,29 @@ class _SurfaceKind:
     weak: bool  # hard, common or person: needs a place-like context
 
 
+@dataclass(frozen=True, slots=True)
+class _WordKind:
+    """What the word lists say of a word before or after a name (all false for ``""``)."""
+
+    title: bool  # a title or rank ("Gen.", "Major-General")
+    name_like: bool  # a capitalised word of letters ("Ivan")
+    given: bool  # a capitalised given name
+    capital: bool  # starts with a capital
+    of: bool  # "of"
+    locative: bool  # "in", "near", ...: a place may follow
+    eponym: bool  # "Street", "Syndrome": a name made of a place name
+    org: bool  # "University", "Tech": an organisation's name
+    shouting: bool  # all capitals
+    lower_ok: bool  # a lower-case word a name may hold
+    surname: bool  # a listed surname
+    english: bool  # an English word
+    speech: bool  # "said", "told": a person speaks
+
+
+#: The kind of a word the rules cannot read (a word before a name with no space between).
+_NO_WORD = _WordKind(*(False for _ in fields(_WordKind)))
+
+
 class Recogniser:
     """Finds gazetteer names in text (see the module docstring for the rules)."""
 
@@ -144,9 +167,11 @@ class Recogniser:
         self._org_acronyms = word_list("toponym_org_acronyms")
         self._strong: dict[tuple[tuple[str, ...], bool], bool] = {}
         self._memo: dict[str, int | None] = {}
-        self._case_memo: dict[tuple[str, bool], tuple[bool, str]] = {}
+        self._case_rules: dict[str, tuple[bool, str]] = {}
         self._kinds: dict[str, _SurfaceKind] = {}
         self._title_memo: dict[str, bool] = {}
+        self._words: dict[str, _WordKind] = {}
+        self._regions: dict[tuple[str, ...], bool] = {}
 
     # -- raw hits ----------------------------------------------------------------------
     def _hits(
@@ -159,10 +184,16 @@ class Recogniser:
         entries = self._entries
         if len(self._memo) > _MEMO_SIZE:
             self._memo.clear()
+        case_rules = self._case_rules
         for start, space, value in _scan(self._forms, padded, text, self._memo):
             end = space - 1  # the space after the name in padded is its end in text
             surface = text[start:end]
-            problem = self._case_problem(text, start, end, surface, bool(value & _CODE_BIT))
+            rule = case_rules.get(surface)
+            if rule is None:
+                rule = self._case_rule(surface, bool(value & _CODE_BIT))
+            shouting_matters, problem = rule
+            if shouting_matters and not _shouting(text, start, end):
+                problem = "an all-capitals word that is no known code"
             if problem:
                 if rejected is not None:
                     rejected.append(Rejected(start, end, surface, problem))
@@ -187,19 +218,20 @@ class Recogniser:
             reason = self._context_problem(
                 text, reverse, start, end, surface, keys, demonym, chosen
             )
-            if reason.startswith(("!a person: after", "!a person: '")):
+            if reason and reason.startswith(("!a person: after", "!a person: '")):
                 persons.add(surface)  # a title or a given name before it: sure enough to reuse
             decided.append((start, end, surface, keys, demonym, reason))
         spans = []
         for start, end, surface, keys, demonym, reason in decided:
+            dropped = reason.startswith("!") if reason else False
             if (
                 persons
-                and not reason.startswith("!")
+                and not dropped
                 and surface in persons
                 and not self._is_strong(keys, cities=False)
             ):
-                reason = "!a person: named so elsewhere in the text"
-            if reason.startswith("!"):
+                reason, dropped = "!a person: named so elsewhere in the text", True
+            if dropped:
                 if rejected is not None:
                     rejected.append(Rejected(start, end, surface, reason[1:]))
                 continue
@@ -207,17 +239,13 @@ class Recogniser:
         return spans
 
     # -- rules -----------------------------------------------------------------------------
-    def _case_problem(self, text: str, start: int, end: int, surface: str, code: bool) -> str:
-        """Why the case of ``surface`` makes it no name, or ``""``."""
-        rule = self._case_memo.get((surface, code))
-        if rule is None:
-            if len(self._case_memo) > _MEMO_SIZE:
-                self._case_memo.clear()
-            rule = self._case_memo[(surface, code)] = _case_rule(surface, code, self._lower_ok)
-        shouting_matters, problem = rule
-        if shouting_matters and not _shouting(text, start, end):
-            return "an all-capitals word that is no known code"
-        return problem
+    def _case_rule(self, surface: str, code: bool) -> tuple[bool, str]:
+        """:func:`_case_rule` of ``surface``, remembered by the surface alone: the surface
+        fixes its match form, so its table value and ``code`` too."""
+        if len(self._case_rules) > _MEMO_SIZE:
+            self._case_rules.clear()
+        rule = self._case_rules[surface] = _case_rule(surface, code, self._lower_ok)
+        return rule
 
     def _context_problem(
         self,
@@ -233,14 +261,14 @@ class Recogniser:
         """``""`` to keep, a note to keep with a note, ``"!reason"`` to drop (``reverse`` is
         ``text`` reversed, for reading the words before a name)."""
         before, before_gap = _word_before(reverse, start)
-        after, after_gap = _word_after(text, end)
-        before_folded = before.casefold().rstrip(".")
-        if before and before_gap and self._is_title(before):
+        prior = self._word_kind(before) if before_gap else _NO_WORD  # every rule needs a gap
+        if before_gap and prior.title:
             return f"!a person: after the title {before!r}"
         if demonym:
             return ""
-        after_folded = after.casefold().rstrip(".,")
-        if after_gap and after_folded in self._eponym_words:
+        after, after_gap = _word_after(text, end)
+        following = self._word_kind(after)
+        if after_gap and following.eponym:
             return f"!part of a name ('{surface} {after}')"
         kind = self._surface_kind(surface)
         if kind.title:
@@ -250,50 +278,45 @@ class Recogniser:
         before_start = start - before_gap - len(before)
         titled = (
             self._title_and_names_before(reverse, start, before, before_gap)
-            if before_gap == 1 and _looks_like_name(before)
+            if before_gap == 1 and prior.name_like
             else ""
         )
         if titled:
             return f"!a person: '{titled} {surface}'"
         if (
-            before
-            and before_gap
-            and before[0].isupper()
-            and before in self._given
+            before_gap
+            and prior.given
             and (not _sentence_start(text, before_start) or not self._is_strong(keys))
         ):
             return f"!a person: after the given name {before!r}"
-        if after and after_gap and after[0].isupper():
-            if after_folded in self._org_words:
+        if after_gap and following.capital:
+            if following.org:
                 return f"!part of an organisation name ('{surface} {after}')"
             if (
                 kind.given
-                and not after.isupper()
-                and after_folded not in self._lower_ok
+                and not following.shouting
+                and not following.lower_ok
+                and not following.english
                 and (
-                    (after in self._surnames and after_folded not in self._english)
-                    or (
-                        after_folded not in self._english
-                        and not _inside_any(end + after_gap, chosen)
-                        and not self._is_strong(keys)
-                    )
+                    following.surname
+                    or (not _inside_any(end + after_gap, chosen) and not self._is_strong(keys))
                 )
             ):
                 return f"!a person: given name before {after!r}"
-        if before_folded == "of" and before_gap:
+        if prior.of and before_gap:
             org, _ = _word_before(reverse, before_start)
             if org.casefold() in self._org_words:
                 return f"!part of an organisation name ('{org} of {surface}')"
-        if not kind.weak and not (kind.single and after.casefold() in _SPEECH):
+        if not kind.weak and not (kind.single and following.speech):
             return ""
         word_like = kind.word_like
         if self._is_strong(keys) or (not word_like and self._has_region(keys)):
             if word_like and _sentence_start(text, start) and not self._is_strong(keys, False):
                 return f"!the word {surface!r} at the start of a sentence"
             return ""
-        if after.casefold() in _SPEECH and after_gap:
+        if following.speech and after_gap:
             return f"!a person: {surface!r} {after}"
-        locative = before_folded in _LOCATIVES and bool(before_gap)
+        locative = prior.locative and bool(before_gap)
         qualified = text.startswith(", ", end) and text[end + 2 : end + 3].isupper()
         if kind.hard:
             return f"!the word {surface!r}"
@@ -302,8 +325,39 @@ class Recogniser:
                 return f"a person's name, read as a place after {before!r}"
             return f"!a person's name ({surface!r}) without a place-like context"
         if kind.common:
-            return self._common_word_problem(text, start, end, surface, before, locative, qualified)
+            return _common_word_problem(
+                text, start, surface, before, (after, after_gap), locative, qualified
+            )
         return ""
+
+    def _word_kind(self, word: str) -> _WordKind:
+        """What the word lists say of ``word``, a word next to a name (remembered)."""
+        kind = self._words.get(word)
+        if kind is None:
+            if len(self._words) > _MEMO_SIZE:
+                self._words.clear()
+            kind = self._words[word] = self._classify_word(word)
+        return kind
+
+    def _classify_word(self, word: str) -> _WordKind:
+        before = word.casefold().rstrip(".")  # read so before a name
+        after = word.casefold().rstrip(".,")  # ... and after it
+        capital = bool(word) and word[0].isupper()
+        return _WordKind(
+            title=bool(word) and self._is_title(word),
+            name_like=_looks_like_name(word),
+            given=capital and word in self._given,
+            capital=capital,
+            of=before == "of",
+            locative=before in _LOCATIVES,
+            eponym=after in self._eponym_words,
+            org=after in self._org_words,
+            shouting=word.isupper(),
+            lower_ok=after in self._lower_ok,
+            surname=word in self._surnames,
+            english=after in self._english,
+            speech=word.casefold() in _SPEECH,
+        )
 
     def _surface_kind(self, surface: str) -> _SurfaceKind:
         """What the word lists say of ``surface`` (remembered: names repeat)."""
@@ -333,27 +387,6 @@ class Recogniser:
             weak=hard or common or person,
         )
 
-    def _common_word_problem(
-        self,
-        text: str,
-        start: int,
-        end: int,
-        surface: str,
-        before: str,
-        locative: bool,
-        qualified: bool,
-    ) -> str:
-        if _sentence_start(text, start):
-            return f"!the word {surface!r} at the start of a sentence"
-        after, after_gap = _word_after(text, end)
-        before_cap = bool(before) and before[0].isupper() and text[start - 1] == " "
-        after_cap = bool(after) and after_gap == 1 and after[0].isupper()
-        if before_cap or after_cap:
-            return f"!the word {surface!r} inside a longer capitalised name"
-        if locative or qualified:
-            return f"common word, read as a place after {before!r}"
-        return f"!the word {surface!r} without a place-like context"
-
     def _is_title(self, word: str) -> bool:
         """A title or rank: "President", "Gen.", "Major-General", "Vice-Admiral"."""
         known = self._title_memo.get(word)
@@ -373,19 +406,26 @@ class Recogniser:
         names: list[str] = []
         position = start
         for _ in range(_MAX_GIVEN_NAMES):
-            if gap != 1 or not _looks_like_name(word):
+            if gap != 1 or not self._word_kind(word).name_like:
                 return ""
             names.insert(0, word)
             position -= gap + len(word)
             title, title_gap = _word_before(reverse, position)
-            if title_gap and self._is_title(title):
+            if title_gap and self._word_kind(title).title:
                 return " ".join([title, *names])
             word, gap = title, title_gap
         return ""
 
     def _has_region(self, keys: tuple[str, ...]) -> bool:
         """A first-level region carries the name ("Virginia", "Alberta")."""
-        return any(p.kind == "admin1" for k in keys for p in self.gazetteer.lookup_folded(k, 24))
+        known = self._regions.get(keys)
+        if known is None:
+            if len(self._regions) > _MEMO_SIZE:
+                self._regions.clear()
+            known = self._regions[keys] = any(
+                p.kind == "admin1" for k in keys for p in self.gazetteer.lookup_folded(k, 24)
+            )
+        return known
 
     def _is_strong(self, keys: tuple[str, ...], cities: bool = True) -> bool:
         """A name that a curated place, a country, a continent or listed region, or a city
@@ -425,6 +465,29 @@ def _looks_like_name(word: str) -> bool:
     )
 
 
+def _common_word_problem(
+    text: str,
+    start: int,
+    surface: str,
+    before: str,
+    after: tuple[str, int],
+    locative: bool,
+    qualified: bool,
+) -> str:
+    """The rule for an English word that is also a place ("Reading"): ``after`` is the
+    word after it and the spaces between."""
+    if _sentence_start(text, start):
+        return f"!the word {surface!r} at the start of a sentence"
+    word, gap = after
+    before_cap = bool(before) and before[0].isupper() and text[start - 1] == " "
+    after_cap = bool(word) and gap == 1 and word[0].isupper()
+    if before_cap or after_cap:
+        return f"!the word {surface!r} inside a longer capitalised name"
+    if locative or qualified:
+        return f"common word, read as a place after {before!r}"
+    return f"!the word {surface!r} without a place-like context"
+
+
 def _case_rule(surface: str, code: bool, lower_ok: frozenset[str]) -> tuple[bool, str]:
     """The case rules that read only the name: ``(shouting matters, problem)``. When
     shouting matters (a short all-capitals word that is no code), the name is dropped
@@ -453,10 +516,8 @@ def _case_rule(surface: str, code: bool, lower_ok: frozenset[str]) -> tuple[bool
 def _shouting(text: str, start: int, end: int) -> bool:
     """True in an all-capitals headline or dateline ("TBILISI, Georgia")."""
     window = text[max(0, start - 30) : end + 30]
-    letters = [c for c in window if c.isalpha()]
-    return len(letters) > 2 * (end - start) and sum(c.isupper() for c in letters) > 0.8 * len(
-        letters
-    )
+    letters = list(filter(str.isalpha, window))
+    return len(letters) > 2 * (end - start) and sum(map(str.isupper, letters)) > 0.8 * len(letters)
 
 
 def _capital_after_apostrophe(word: str) -> bool:
@@ -489,12 +550,25 @@ def _longest(
             group_end = max(group_end, end)
             continue
         if group:
-            taken.extend(group if len(group) == 1 else _longest_first(group))
+            taken.extend(_longest_of_run(group))
         group = [hit]
         group_end = end
     if group:
-        taken.extend(group if len(group) == 1 else _longest_first(group))
+        taken.extend(_longest_of_run(group))
     return taken
+
+
+def _longest_of_run(
+    run: list[tuple[int, int, tuple[str, ...], str]],
+) -> list[tuple[int, int, tuple[str, ...], str]]:
+    """:func:`_longest_first` of hits that overlap one another in a chain: one hit is
+    kept as it is, and of two (which overlap) the longer, or the earlier of equals."""
+    if len(run) == 1:
+        return run
+    if len(run) == 2:
+        first, second = run
+        return [second if second[1] - second[0] > first[1] - first[0] else first]
+    return _longest_first(run)
 
 
 def _longest_first(
@@ -503,10 +577,11 @@ def _longest_first(
     """:func:`_longest` by taking the longest hits first, in order of length."""
     if not hits:
         return []
-    occupied = bytearray(max(h[1] for h in hits) + 1)
+    base = min(h[0] for h in hits)  # ``occupied`` covers the hits' stretch of text only
+    occupied = bytearray(max(h[1] for h in hits) - base + 1)
     taken: list[tuple[int, int, tuple[str, ...], str]] = []
     for hit in sorted(hits, key=lambda h: (h[0] - h[1], h[0])):
-        start, end = hit[0], hit[1]
+        start, end = hit[0] - base, hit[1] - base
         if occupied.find(1, start, end) != -1:
             continue
         occupied[start:end] = b"\x01" * (end - start)
@@ -589,12 +664,15 @@ def _capital_starts(text: str, padded: str) -> list[int]:
     """Every ``i`` where ``padded[i]`` is a space and ``text[i]`` a capital: where a name
     may start (found for all characters at once, then checked one by one where the text
     is not ASCII)."""
+    if text.isascii():  # so is ``padded``: one byte a character
+        codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        marks = np.frombuffer(padded.encode("ascii"), dtype=np.uint8, count=len(text))
+        ascii_starts: list[int] = ((marks == _SPACE) & (codes - _A < 26)).nonzero()[0].tolist()
+        return ascii_starts
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     marks = np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     maybe = (marks[: len(text)] == _SPACE) & ((codes - _A < 26) | (codes > 127))
-    starts: list[int] = np.flatnonzero(maybe).tolist()
-    if text.isascii():
-        return starts
+    starts: list[int] = maybe.nonzero()[0].tolist()
     return [i for i in starts if text[i].isupper()]
 
 

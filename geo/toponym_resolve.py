@@ -12,7 +12,9 @@ lists the ones that counted:
 - ``coherence``: the candidate lies near the other places resolved in the document;
 - ``city over region``: a city that shares its name with the region around it (New York).
 
-One sense per document: every occurrence of a name gets the same reading.
+One sense per document: every occurrence of a name gets the same reading. What a rule reads
+of a name's candidates alone (their countries, city/region twins, coordinates) is worked
+out once per distinct name (:class:`Facts`, shared by every document's copy of the name).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from geo.models import AREA_KINDS, Candidate, Place
+from geo.models import AREA_KINDS, Place
 from geo.names import fold
 
 #: Weights of the signals (log-odds-like points); see the module docstring.
@@ -52,6 +54,45 @@ _QUALIFIER_GAP = re.compile(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the rules read of a name's candidates alone, the same in every document.
+
+    ``countries``: each country of the candidates (in order of first appearance) with the
+    indices of its candidates; ``city_over_region``: the ``(region, city, note)`` pairs of
+    :meth:`Resolver._city_over_region`; ``points``: the indices of the candidates that are
+    no areas; ``radians`` the latitudes (row 0) and longitudes (row 1) of every candidate
+    in radians and the cosines of the latitudes (row 2), ``point_radians`` those of the
+    ``points``; ``admin1`` the folded first-level region of each candidate (None where it
+    has none).
+    """
+
+    countries: tuple[tuple[str, tuple[int, ...]], ...]
+    city_over_region: tuple[tuple[int, int, str], ...]
+    points: tuple[int, ...]
+    radians: np.ndarray
+    point_radians: np.ndarray
+    admin1: tuple[str | None, ...]
+
+    @classmethod
+    def of(cls, candidates: Sequence[Place]) -> Facts:
+        countries: dict[str, list[int]] = {}
+        for i, place in enumerate(candidates):
+            countries.setdefault(place.country, []).append(i)
+        points = [i for i, place in enumerate(candidates) if place.kind not in AREA_KINDS]
+        radians = np.radians([[p.lat for p in candidates], [p.lon for p in candidates]])
+        radians = radians.reshape(2, len(candidates))
+        radians = np.concatenate([radians, np.cos(radians[:1])])
+        return cls(
+            countries=tuple((code, tuple(indices)) for code, indices in countries.items()),
+            city_over_region=_city_region_pairs(candidates),
+            points=tuple(points),
+            radians=radians,
+            point_radians=radians[:, points],
+            admin1=tuple(fold(p.admin1) if p.admin1 else None for p in candidates),
+        )
+
+
 @dataclass(slots=True)
 class Name:
     """One distinct name in a document: its candidates and the spans that carry it."""
@@ -61,23 +102,34 @@ class Name:
     spans: list[int] = field(default_factory=list)
     demonym: Place | None = None
     scores: list[float] = field(default_factory=list)
-    notes: list[list[str]] = field(default_factory=list)
+    #: The notes of each candidate (tuples, so a copy shares them until a rule adds one).
+    notes: list[tuple[str, ...]] = field(default_factory=list)
     best: int = 0
-    #: The confidence of the best reading (set, with ``alternatives``, when first quoted).
-    score: float | None = None
-    alternatives: tuple[Candidate, ...] = ()
     #: The reason of a mention of the best reading, by the note of its span.
     reasons: dict[str, str] = field(default_factory=dict)
+    #: What the rules read of the candidates alone (set by :meth:`Resolver.start`).
+    facts: Facts | None = None
 
     def copy(self) -> Name:
         """A fresh copy for another document: no spans, its own scores and notes."""
-        return Name(
-            key=self.key,
-            candidates=list(self.candidates),
-            demonym=self.demonym,
-            scores=list(self.scores),
-            notes=[list(notes) for notes in self.notes],
+        return Name(  # positional, in the order of the fields (a document makes many)
+            self.key,
+            list(self.candidates),
+            [],
+            self.demonym,
+            list(self.scores),
+            list(self.notes),
+            0,
+            {},
+            self.facts,
         )
+
+    @property
+    def known(self) -> Facts:
+        """:attr:`facts`, worked out now for a name :meth:`Resolver.start` did not score."""
+        if self.facts is None:
+            self.facts = Facts.of(self.candidates)
+        return self.facts
 
     @property
     def place(self) -> Place | None:
@@ -157,7 +209,8 @@ class Resolver:
         scored = scored[:MAX_CANDIDATES]
         name.candidates = [place for _, place, _ in scored]
         name.scores = [score for score, _, _ in scored]
-        name.notes = [[note] if note else [] for _, _, note in scored]
+        name.notes = [(note,) if note else () for _, _, note in scored]
+        name.facts = Facts.of(name.candidates)
 
     def _qualify(
         self, names: list[Name], qualifiers: list[tuple[int, int]], span_names: list[int]
@@ -170,20 +223,23 @@ class Resolver:
             done.add(pair)
             inner, outer = names[pair[0]], names[pair[1]]
             outer_places = [outer.demonym] if outer.demonym else outer.candidates
+            areas = [(j, area) for j, area in enumerate(outer_places) if area.is_area]
             hit_outer: set[int] = set()
             for i, place in enumerate(inner.candidates):
-                for j, area in enumerate(outer_places):
+                for j, area in areas:  # only an area contains places
                     if _contains(area, place):
                         inner.scores[i] += QUALIFIER
-                        inner.notes[i].append(f"qualified by {area.name!r}")
+                        inner.notes[i] += (f"qualified by {area.name!r}",)
                         hit_outer.add(j)
                         break
             if outer.demonym is None:
                 for j in hit_outer:
                     outer.scores[j] += QUALIFIER
-                    outer.notes[j].append("qualifies a place inside it")
+                    outer.notes[j] += ("qualifies a place inside it",)
 
     def _focus(self, names: list[Name]) -> None:
+        """Each candidate gains ``FOCUS`` times the share of the rest of the document that
+        is about its country (worked out once per country of the name's candidates)."""
         weights: dict[str, float] = defaultdict(float)
         own: list[tuple[str, float]] = []
         for name in names:
@@ -202,110 +258,113 @@ class Resolver:
             rest = total - own_weight
             if rest <= 0 or name.demonym is not None:
                 continue
-            for i, place in enumerate(name.candidates):
-                country = place.country
+            scores, notes = name.scores, name.notes
+            for country, indices in name.known.countries:
                 if country not in weights:
                     continue  # its share is 0
                 share = (weights[country] - (own_weight if country == own_country else 0.0)) / rest
                 if share > 0:
-                    name.scores[i] += FOCUS * share
-                    name.notes[i].append(f"{country} is {share:.0%} of the document")
+                    gain, note = FOCUS * share, f"{country} is {share:.0%} of the document"
+                    for i in indices:
+                        scores[i] += gain
+                        notes[i] += (note,)
 
     def _city_over_region(self, names: list[Name]) -> None:
         for name in names:
-            for i, region in enumerate(name.candidates):
-                if region.kind != "admin1":
-                    continue
-                for j, city in enumerate(name.candidates):
-                    if (
-                        city.kind in ("city", "town")
-                        and city.country == region.country
-                        and fold(city.admin1) == fold(region.admin1 or region.name)
-                        and city.population >= 100_000
-                    ):
-                        name.scores[j] = max(name.scores[j], name.scores[i] + CITY_OVER_REGION / 4)
-                        name.notes[j].append(f"the city, not the region {region.name!r}")
-                        break
+            for i, j, note in name.known.city_over_region:
+                name.scores[j] = max(name.scores[j], name.scores[i] + CITY_OVER_REGION / 4)
+                name.notes[j] += (note,)
 
     def _regions(self, names: list[Name]) -> None:
         """Candidates inside a first-level region the document names elsewhere get a bonus."""
         regions = [
-            (n, place)
+            (n, place, fold(place.admin1))
             for n, name in enumerate(names)
-            if name.demonym is None and (place := name.place) is not None and place.kind == "admin1"
+            if name.demonym is None
+            and (place := name.place) is not None
+            and place.kind == "admin1"
+            and place.admin1  # else it holds nothing (see _contains)
         ]
         if not regions:
             return
-        countries = {region.country for _, region in regions}
+        countries = {region.country for _, region, _ in regions}
         for n, name in enumerate(names):
             if name.demonym is not None or len(name.candidates) < 2:
                 continue
-            for i, place in enumerate(name.candidates):
-                if place.country not in countries:
+            facts = name.known
+            for country, indices in facts.countries:
+                if country not in countries:
                     continue  # a first-level region holds only places of its country
-                for m, region in regions:
-                    if m != n and _contains(region, place):
-                        name.scores[i] += REGION
-                        name.notes[i].append(f"in {region.name}, named in the text")
-                        break
+                for i in indices:
+                    place, admin1 = name.candidates[i], facts.admin1[i]
+                    for m, region, region_admin1 in regions:
+                        # _contains(region, place) for a first-level region
+                        if (
+                            admin1 == region_admin1
+                            and m != n
+                            and region.country == country
+                            and region.id != place.id
+                        ):
+                            name.scores[i] += REGION
+                            name.notes[i] += (f"in {region.name}, named in the text",)
+                            break
 
     def _coherence(self, names: list[Name]) -> None:
         """Candidates near the other places of the document (not areas) get a bonus."""
         anchors = [
-            (n, place)
+            (n, name)
             for n, name in enumerate(names)
             if name.demonym is None
             and name.candidates
-            and (place := name.candidates[name.best]).kind not in AREA_KINDS
+            and name.candidates[name.best].kind not in AREA_KINDS
         ]
         if len(anchors) < 2:
             return
         rows = [
-            (n, i, place)
+            (n, facts)
             for n, name in enumerate(names)
-            if name.demonym is None and len(name.candidates) > 1
-            for i, place in enumerate(name.candidates)
-            if place.kind not in AREA_KINDS
+            if name.demonym is None and len(name.candidates) > 1 and (facts := name.known).points
         ]
         if not rows:
             return
-        # one array of radians: the rows' places, then the anchors'
-        radians = np.radians(
-            [
-                [p.lat for _, _, p in rows] + [p.lat for _, p in anchors],
-                [p.lon for _, _, p in rows] + [p.lon for _, p in anchors],
-            ]
+        # one array of coordinates: the rows' places, then the anchors'
+        coordinates = np.concatenate(
+            [facts.point_radians for _, facts in rows]
+            + [name.known.radians[:, name.best, None] for _, name in anchors],
+            axis=1,
         )
-        count = len(rows)
-        d = _haversine(
-            radians[0, :count, None],
-            radians[1, :count, None],
-            radians[0, None, count:],
-            radians[1, None, count:],
-        )
+        count = coordinates.shape[1] - len(anchors)
+        d = _haversine(coordinates[:, :count, None], coordinates[:, None, count:])
         column = {n: k for k, (n, _) in enumerate(anchors)}
-        own = [(r, column[n]) for r, (n, _, _) in enumerate(rows) if n in column]
-        if own:  # a name is not near itself
-            d[[r for r, _ in own], [k for _, k in own]] = np.inf
-        nearest = d.min(axis=1).tolist()
-        for (n, i, _), km in zip(rows, nearest, strict=True):
-            if km > _FARTHEST:
-                continue
-            for limit, bonus in NEAR:
-                if km <= limit:
-                    names[n].scores[i] += bonus
-                    names[n].notes[i].append(f"{km:.0f} km from another place in the text")
-                    break
+        first = 0
+        for n, facts in rows:  # a name is not near itself
+            if n in column:
+                d[first : first + len(facts.points), column[n]] = np.inf
+            first += len(facts.points)
+        nearest = np.minimum.reduce(d, axis=1).tolist()
+        first = 0
+        for n, facts in rows:
+            name, stop = names[n], first + len(facts.points)
+            for i, km in zip(facts.points, nearest[first:stop], strict=True):
+                if km > _FARTHEST:
+                    continue
+                for limit, bonus in NEAR:
+                    if km <= limit:
+                        name.scores[i] += bonus
+                        name.notes[i] += (f"{km:.0f} km from another place in the text",)
+                        break
+            first = stop
 
 
 def qualifier_pairs(text: str, starts: Sequence[int], ends: Sequence[int]) -> list[tuple[int, int]]:
     """(qualified, qualifying) span pairs: "Atlanta, Georgia", "Kareli in eastern Georgia"."""
-    pairs = []
-    for i in range(len(starts) - 1):
-        gap = text[ends[i] : starts[i + 1]]
-        if len(gap) <= 24 and _QUALIFIER_GAP.match(gap):
-            pairs.append((i, i + 1))
-    return pairs
+    return [(i, i + 1) for i in range(len(starts) - 1) if qualifies(text, ends[i], starts[i + 1])]
+
+
+def qualifies(text: str, end: int, start: int) -> bool:
+    """True when the name starting at ``start`` qualifies the one ending at ``end``: only
+    ", ", "(" or "in (eastern) " stand between them."""
+    return start - end <= 24 and _QUALIFIER_GAP.match(text[end:start]) is not None
 
 
 def shares(scores: list[float]) -> list[float]:
@@ -317,6 +376,42 @@ def shares(scores: list[float]) -> list[float]:
     exps = [math.exp(s - top) for s in scores]
     total = sum(exps)
     return [e / total for e in exps]
+
+
+def _city_region_pairs(candidates: Sequence[Place]) -> tuple[tuple[int, int, str], ...]:
+    """``(region, city, note)`` for each first-level region among ``candidates`` and the
+    first city of 100,000 people in it that shares its name (New York)."""
+    pairs = []
+    for i, region in enumerate(candidates):
+        if region.kind != "admin1":
+            continue
+        for j, city in enumerate(candidates):
+            if (
+                city.kind in ("city", "town")
+                and city.country == region.country
+                and fold(city.admin1) == fold(region.admin1 or region.name)
+                and city.population >= 100_000
+            ):
+                pairs.append((i, j, f"the city, not the region {region.name!r}"))
+                break
+    return tuple(pairs)
+
+
+def round_share(weight: float) -> float:
+    """``round(weight, 3)`` for a share (0..1), without the decimal conversion that makes
+    :func:`round` slow.
+
+    ``scaled = weight * 1000`` is within 2**-43 of the exact product (it is below 1024), so
+    when it is not within 0.0001 of a tie, its nearest integer ``k`` is the exact product's,
+    which is what :func:`round` rounds to; ``k / 1000`` is then the float nearest to the
+    decimal ``k / 1000``, as :func:`round` returns. Near a tie :func:`round` decides.
+    """
+    if 0.0 < weight <= 1.0:
+        scaled = weight * 1000.0
+        nearest = round(scaled)
+        if abs(scaled - nearest) < 0.4999:
+            return nearest / 1000.0
+    return round(weight, 3)
 
 
 def _contains(area: Place, place: Place) -> bool:
@@ -345,19 +440,16 @@ def _km(a: Place, b: Place) -> float:
 
 
 def _argmax(values: list[float]) -> int:
-    best = 0
-    for i in range(1, len(values)):
-        if values[i] > values[best]:
-            best = i
-    return best
+    """The index of the first of the highest values (scores are finite numbers)."""
+    return values.index(max(values)) if values else 0
 
 
-def _haversine(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
-    """Great-circle distance in km between arrays of radians (for ranking, not reporting)."""
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+def _haversine(points: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """Great-circle distance in km (for ranking, not reporting) between ``points`` (rows)
+    and ``anchors`` (columns): the first axis of each holds latitudes and longitudes in
+    radians and the cosines of the latitudes (see :class:`Facts`); latitude and longitude
+    halves go through the same operations at once."""
+    half = np.sin((anchors[:2] - points[:2]) / 2) ** 2
+    a = half[0] + points[2] * anchors[2] * half[1]
+    # a >= 0 (squares, and cosines of latitudes); rounding may take it just over 1
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))

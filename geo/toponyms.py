@@ -25,13 +25,13 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from geo.gazetteer import Gazetteer
-from geo.models import Article, Candidate, Mention, Place
+from geo.models import Article, Candidate, Mention, MentionType, Place
 from geo.toponym_match import Recogniser, Rejected, Span
-from geo.toponym_resolve import Name, Resolver, qualifier_pairs, shares
+from geo.toponym_resolve import Name, Resolver, qualifies, round_share, shares
 
 log = logging.getLogger(__name__)
 
@@ -68,21 +68,13 @@ class Toponymizer:
         """Every toponym and demonym mention of ``article``, in text order."""
         text = article.text
         spans = self.recogniser.spans(text, rejected)
-        pairs = qualifier_pairs(text, [s.start for s in spans], [s.end for s in spans])
-        names, span_names, kept = self._names(spans, dict((j, i) for i, j in pairs))
+        if not spans:
+            return []
+        names, span_names, kept, pairs = self._names(text, spans)
         if not kept:
             return []
-        position = {id(span): k for k, span in enumerate(kept)}
-        kept_pairs = [
-            (position[id(spans[i])], position[id(spans[j])])
-            for i, j in pairs
-            if id(spans[i]) in position and id(spans[j]) in position
-        ]
-        self.resolver.resolve(names, kept_pairs, span_names)
-        found = [
-            self._mention(article.doc, span, names[n])
-            for span, n in zip(kept, span_names, strict=True)
-        ]
+        self.resolver.resolve(names, pairs, span_names)
+        found = _mentions(article.doc, kept, span_names, names)
         capitals = capital_mentions(article, found, self.gazetteer, self._capital_ids)
         if capitals:
             found = sorted(found + capitals, key=lambda m: (m.start, m.end))
@@ -94,31 +86,40 @@ class Toponymizer:
 
     # -- steps ---------------------------------------------------------------------------
     def _names(
-        self, spans: list[Span], qualified: dict[int, int]
-    ) -> tuple[list[Name], list[int], list[Span]]:
+        self, text: str, spans: list[Span]
+    ) -> tuple[list[Name], list[int], list[Span], list[tuple[int, int]]]:
         """Group spans by name (one sense per document); drop spans with no reading.
 
-        A name that qualifies another ("Atlanta, Georgia") is its own group, so a report
-        about the Caucasus can still name the US state once.
+        Returns the names, the name of each kept span, the kept spans and the (qualified,
+        qualifying) pairs of kept spans (:func:`qualifier_pairs`: "Atlanta, Georgia"). A
+        name that qualifies another is its own group, so a report about the Caucasus can
+        still name the US state once.
         """
         names: list[Name] = []
         index: dict[tuple[tuple[str, ...], str, tuple[str, ...]], int] = {}
         span_names: list[int] = []
         kept: list[Span] = []
+        pairs: list[tuple[int, int]] = []
+        previous = -1  # where the span before is among the kept ones (-1: dropped)
         for j, span in enumerate(spans):
-            inner = spans[qualified[j]].keys if j in qualified else ()
+            qualifying = j > 0 and qualifies(text, spans[j - 1].end, span.start)
+            inner = spans[j - 1].keys if qualifying else ()
             group = (span.keys, span.demonym, inner)
             n = index.get(group)
             if n is None:
                 name = self._name(span)
                 if name is None:
+                    previous = -1
                     continue
                 n = index[group] = len(names)
                 names.append(name)
-            names[n].spans.append(len(kept))
+            if qualifying and previous >= 0:
+                pairs.append((previous, len(kept)))
+            previous = len(kept)
+            names[n].spans.append(previous)
             span_names.append(n)
             kept.append(span)
-        return names, span_names, kept
+        return names, span_names, kept, pairs
 
     def _name(self, span: Span) -> Name | None:
         """The name ``span`` carries, its candidates scored by their prior (a copy of the
@@ -154,48 +155,62 @@ class Toponymizer:
             return None
         return Name(key=span.keys, candidates=candidates)
 
-    def _mention(self, doc: str, span: Span, name: Name) -> Mention:
-        if name.demonym is not None:
-            return Mention(
-                doc=doc,
-                text=span.text,
-                start=span.start,
-                end=span.end,
-                place=name.demonym,
-                score=DEMONYM_SCORE,
-                reason=f"demonym of {name.demonym.name}",
-                type="demonym",
-            )
-        best = name.best
-        score = name.score
-        if score is None:
-            weights = shares(name.scores)
-            score = name.score = round(weights[best], 3)
-            scores = name.scores
-            order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
-            runners_up = [i for i in order if i != best][:MAX_ALTERNATIVES]
-            name.alternatives = tuple(
-                Candidate(name.candidates[i], round(weights[i], 3)) for i in runners_up
-            )
+
+def _mentions(
+    doc: str, spans: list[Span], span_names: list[int], names: list[Name]
+) -> list[Mention]:
+    """The mention of each resolved span. What the mentions of one name share (place,
+    type, score, runners-up; the reason for a span note) is worked out once per document."""
+    found = []
+    shared: list[_Shared | None] = [None] * len(names)
+    for span, n in zip(spans, span_names, strict=True):
+        name = names[n]
+        common = shared[n]
+        if common is None:
+            common = shared[n] = _shared(name)
+        place, kind, score, alternatives = common
         reason = name.reasons.get(span.note)
         if reason is None:
-            notes = list(name.notes[best])
-            if span.note:
-                notes.append(span.note)
-            if len(name.candidates) == 1:
-                notes.insert(0, "only reading")
-            reason = name.reasons[span.note] = "; ".join(notes)
-        return Mention(
-            doc=doc,
-            text=span.text,
-            start=span.start,
-            end=span.end,
-            place=name.candidates[best],
-            score=score,
-            reason=reason,
-            type="toponym",
-            alternatives=name.alternatives,
+            reason = name.reasons[span.note] = _reason(name, span.note)
+        # positional, in the order of the fields (this runs for every mention)
+        found.append(
+            Mention(doc, span.text, span.start, span.end, place, score, reason, kind, alternatives)
         )
+    return found
+
+
+#: What every mention of a name shares: its place, type, score and runners-up.
+_Shared = tuple[Place | None, MentionType, float, tuple[Candidate, ...]]
+
+
+def _shared(name: Name) -> _Shared:
+    """The place, type, score (the share of the best reading) and runners-up of ``name``.
+
+    A name with one reading has a share of exactly 1 and no runner-up (the softmax of one
+    score is ``exp(0) / exp(0)``), so its scores are not weighed.
+    """
+    if name.demonym is not None:
+        return name.demonym, "demonym", DEMONYM_SCORE, ()
+    best, scores = name.best, name.scores
+    if len(scores) == 1:
+        return name.candidates[best], "toponym", 1.0, ()
+    weights = shares(scores)
+    order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+    runners_up = [i for i in order if i != best][:MAX_ALTERNATIVES]
+    alternatives = [Candidate(name.candidates[i], round_share(weights[i])) for i in runners_up]
+    return name.candidates[best], "toponym", round_share(weights[best]), tuple(alternatives)
+
+
+def _reason(name: Name, note: str) -> str:
+    """Why ``name`` reads as its place, in a span whose recogniser note is ``note``."""
+    if name.demonym is not None:
+        return f"demonym of {name.demonym.name}"
+    notes = list(name.notes[name.best])
+    if note:
+        notes.append(note)
+    if len(name.candidates) == 1:
+        notes.insert(0, "only reading")
+    return "; ".join(notes)
 
 
 # -- capital phrases ----------------------------------------------------------------------
@@ -370,7 +385,10 @@ def _named_phrases(
         if not _compound_after(text, match.end()):
             quote_start = _article_start(text, mention.start)
             phrases.append(_Phrase(mention.start, match.end(), quote_start, mention))
-    for match in _CAPITAL_OF.finditer(text):
+    for at in _capital_words(text):
+        match = _CAPITAL_OF.match(text, at)
+        if match is None:
+            continue
         country = by_start.get(match.end())
         if (
             country is None
@@ -390,12 +408,27 @@ def _bare_phrases(text: str) -> list[_Phrase]:
     """Every "the capital" that is the seat of government of an unnamed country: not
     "the capital of ...", not "the capital markets"."""
     phrases = []
-    for match in _BARE_CAPITAL.finditer(text):
+    for at in _capital_words(text):
+        the = at
+        while the > 0 and text[the - 1].isspace():  # what \s+ takes before "capital"
+            the -= 1
+        match = _BARE_CAPITAL.match(text, the - 3) if 3 <= the < at else None
+        if match is None:
+            continue
         end = match.end()
         if _OF_AFTER.match(text, end) or _compound_after(text, end):
             continue
         phrases.append(_Phrase(match.start(), end, match.start()))
     return phrases
+
+
+def _capital_words(text: str) -> Iterator[int]:
+    """Where each "capital" in ``text`` starts: every capital phrase holds one, so its
+    pattern is tried there only (rather than searched for at every character)."""
+    at = text.find("capital")
+    while at != -1:
+        yield at
+        at = text.find("capital", at + len("capital"))
 
 
 def _article_start(text: str, start: int) -> int:
