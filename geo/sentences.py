@@ -145,7 +145,8 @@ def _is_abbreviation(token: str) -> bool:
     bare = token.rstrip(".").lower()
     if bare in ABBREVIATIONS:
         return True
-    if _INITIALS.fullmatch(token.lower()):  # U.S. / U.N. / e.g.
+    lowered = token.lower()
+    if lowered[1:2] == "." and _INITIALS.fullmatch(lowered):  # U.S. / U.N. / e.g.
         return True
     return len(bare) == 1 and bare.isalpha()  # an initial: "J. Smith"
 
@@ -162,21 +163,19 @@ def _word_before(text: str, end: int, start: int) -> str:
     return text[first:end]
 
 
-def _boundary_after(text: str, match: re.Match[str], limit: int) -> bool:
-    """Whether the punctuation ``match`` ends a sentence (``limit``: end of its line)."""
-    end = match.end()
-    stop = min(limit, end + 120)
-    if end < stop and not text[end].isspace():
-        return False
+def _boundary_after(text: str, start: int, end: int, limit: int) -> bool:
+    """Whether the punctuation ``text[start:end]`` (an ``_END`` match that white space or
+    the end of its line follows) ends a sentence (``limit``: the end of its line)."""
+    stop = end + 120 if end + 120 < limit else limit
     following = _NEXT_WORD.match(text, end, stop)
     if following is None:
         return not text[end:stop].strip()  # end of the line
     word = following.group(1)
     if not (word[0].isupper() or word[0].isdigit()):
         return False
-    if match.group(0).startswith(".") and word.lower() not in SENTENCE_OPENERS:
+    if text[start] == "." and word.lower() not in SENTENCE_OPENERS:
         # after an abbreviation only an opener starts a sentence
-        before = _word_before(text, match.start() + 1, max(0, match.start() - 60))
+        before = _word_before(text, start + 1, max(0, start - 60))
         return not _is_abbreviation(before)
     return True
 
@@ -209,13 +208,16 @@ def _split(text: str) -> list[Sentence]:
             next_stop += 1
             if position < reach:
                 continue
-            # as ``_END.finditer(text, first, limit)``, whose matches start at stops
-            match = _END.match(text, position, limit)
-            assert match is not None  # it matches at every stop
-            end = reach = match.end()
+            # as ``_END.finditer(text, first, limit)``, whose matches start at stops: the
+            # mark alone where white space or the end of the line follows it
+            end = reach = position + 1
             if end < limit and not text[end].isspace():
-                continue  # inside a word or number ("U.S", "3.5"): no boundary
-            if _boundary_after(text, match, limit):
+                match = _END.match(text, position, limit)
+                assert match is not None  # it matches at every stop
+                end = reach = match.end()
+                if end < limit and not text[end].isspace():
+                    continue  # inside a word or number ("U.S", "3.5"): no boundary
+            if _boundary_after(text, position, end, limit):
                 _append(sentences, text, cursor, end, paragraph)
                 cursor = end
         _append(sentences, text, cursor, limit, paragraph)
@@ -255,5 +257,21 @@ def _append(sentences: list[Sentence], text: str, start: int, end: int, paragrap
     if stripped:
         start += len(segment) - len(segment.lstrip())
         sentences.append(
-            Sentence(start, start + len(stripped), stripped, len(sentences), paragraph)
+            _sentence(start, start + len(stripped), stripped, len(sentences), paragraph)
         )
+
+
+_NEW = object.__new__
+_SET_START, _SET_END, _SET_TEXT, _SET_INDEX, _SET_PARAGRAPH = (
+    Sentence.__dict__[name].__set__ for name in ("start", "end", "text", "index", "paragraph")
+)
+
+
+def _sentence(start: int, end: int, text: str, index: int, paragraph: int) -> Sentence:
+    sentence = _NEW(Sentence)
+    _SET_START(sentence, start)
+    _SET_END(sentence, end)
+    _SET_TEXT(sentence, text)
+    _SET_INDEX(sentence, index)
+    _SET_PARAGRAPH(sentence, paragraph)
+    return sentence
