@@ -21,6 +21,7 @@ Conventions (each resolution carries a ``precision`` of ``day``, ``week``, ``mon
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -222,14 +223,14 @@ def _matched_end(pattern: re.Pattern[str], text: str, position: int) -> int:
     return match.end() if match is not None else position
 
 
-def _candidates(text: str, search: str) -> dict[str, list[int]]:
-    """Per pattern of ``_ANCHORS``, the sorted offsets in ``search`` (``text`` or its
-    folded form, position for position) where a match of it may start."""
+def _candidates(anchors: Iterable[tuple[int, Any]], search: str) -> dict[str, list[int]]:
+    """Per pattern of ``_ANCHORS``, the sorted offsets in ``search`` (a text or its folded
+    form, position for position) where a match of it may start; ``anchors``: what
+    ``_ANCHOR_AUTOMATON`` finds in the text's ``word_mapped`` form."""
     found: dict[str, set[int]] = {}
-    backwards = ""
-    for last, (length, names, runs, most) in _ANCHOR_AUTOMATON.iter(word_mapped(text)):
+    backwards = search[::-1]
+    for last, (length, names, runs, most) in anchors:
         word = last - length + 1
-        backwards = backwards or search[::-1]
         bounds = _run_starts(backwards, word, most)
         starts = [m.start() for m in _WORD_START.finditer(search, bounds[-1], word + 1)]
         for name, count in zip(names, runs, strict=True):
@@ -615,13 +616,32 @@ def find_dates(
     ``anchor`` is the narrative date that "two days later" counts from; each day-precise
     absolute date found moves the anchor forward for the expressions after it.
     """
+    mentions: list[DateMention] = []
+    current = anchor
+    for start, end, kind in _matches(text):
+        resolved = _resolve(kind, text[start:end], published, current)
+        mentions.append(DateMention(start + offset, end + offset, text[start:end], kind, resolved))
+        if resolved.known and resolved.precision == "day" and kind not in ("earlier",):
+            current = resolved.date
+    return mentions
+
+
+def _matches(text: str, mapped: str | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, pattern) of the date expressions in ``text``, in order: each pattern's
+    matches, earlier patterns first, a match overlapping one taken before dropped
+    (``mapped``: ``word_mapped(text)``, if known)."""
+    anchors = list(_ANCHOR_AUTOMATON.iter(mapped if mapped is not None else word_mapped(text)))
+    if not anchors and _ISO_GATE.search(text) is None:
+        return []  # every match has an anchor word (or, an "iso" one, a hyphen and a digit)
     taken: list[tuple[int, int, str]] = []
     used = bytearray(len(text))
     folded = _folded(text)
     exact = folded is not None and _lower_only_ascii(text)
     search = folded if exact and folded is not None else text
-    candidates = _candidates(text, search) if folded is not None else None
+    candidates = _candidates(anchors, search) if folded is not None else None
     for kind, pattern, lower_pattern in _SCANS:
+        if candidates is not None and kind not in candidates and kind != "iso":
+            continue  # no anchor word of the pattern (``_scan`` would find nothing)
         for match in _scan(kind, lower_pattern if exact else pattern, search, candidates):
             start, end = match.span()
             if any(used[start:end]) or _is_verb_month(text[start:end], kind):
@@ -629,14 +649,120 @@ def find_dates(
             used[start:end] = b"\x01" * (end - start)
             taken.append((start, end, kind))
     taken.sort()
-    mentions: list[DateMention] = []
-    current = anchor
-    for start, end, kind in taken:
-        resolved = _resolve(kind, text[start:end], published, current)
-        mentions.append(DateMention(start + offset, end + offset, text[start:end], kind, resolved))
-        if resolved.known and resolved.precision == "day" and kind not in ("earlier",):
-            current = resolved.date
-    return mentions
+    return taken
+
+
+#: Characters that no date pattern matches, in a match or a look-ahead (``test_dates``
+#: checks every pattern): none is white space, a digit, a letter or a word character.
+BARRIERS = ";:!?\"'()[]{}\u201c\u201d\u2018\u2019"
+#: A barrier or a full stop; a full stop is a barrier unless a month abbreviation ends
+#: before it (the patterns match a full stop only there, in ``_MONTH``).
+_BARRIER_OR_STOP = re.compile(f"[{re.escape(BARRIERS)}.]")
+_BARRIER_CHARS = frozenset(BARRIERS + ".")
+_MONTH_ENDS = frozenset(word[-3:] for word in _MONTH_ABBR.split("|"))
+#: The end of a month abbreviation, compared as the patterns compare letters.
+_MONTH_END = re.compile("|".join(sorted(_MONTH_ENDS)), re.IGNORECASE)
+_ANAPHORIC = frozenset({"offset_rel", "next_day"})
+
+
+def find_dates_within(
+    text: str, published: date | None, spans: Sequence[tuple[int, int]]
+) -> list[DateMention]:
+    """The mentions of ``find_dates(text, published)`` that lie inside one of ``spans``
+    (sorted, not overlapping), found by scanning only around the spans.
+
+    Exact. Each span is widened to a *window* that a barrier (``_is_barrier``) or an end
+    of the text bounds on either side (``_windows``). No match contains a barrier, and a
+    pattern reads one (with ``\\b``, a look-ahead) as it reads an end of the text, so
+    each pattern's matches in a window are those it finds in the window's text alone,
+    and none outside overlaps one inside (what one pattern takes from another is decided
+    window by window). Only the anaphoric expressions ("two days later") depend on what
+    came before: if a span has one, the text up to the end of its window (a barrier, read
+    as the end of the text) is read whole, as ``find_dates`` reads it.
+    """
+    mapped = word_mapped(text)
+    starts = [start for start, _ in spans]
+    inside: list[tuple[int, int, str]] = []
+    cut = 0  # the end of the last window with an anaphoric expression inside a span
+    for first, last in _windows(text, spans):
+        # the window's own ``word_mapped`` form: a barrier maps to a space, as the padding
+        for start, end, kind in _matches(text[first:last], mapped[first : last + 2]):
+            start, end = start + first, end + first
+            span = bisect.bisect_right(starts, start) - 1
+            if span >= 0 and end <= spans[span][1]:
+                inside.append((start, end, kind))
+                if kind in _ANAPHORIC:
+                    cut = last
+    found = find_dates(text[:cut], published) if cut else []
+    before = {(d.start, d.end, d.kind): d for d in found}
+    return [
+        before.get((start, end, kind))
+        or DateMention(
+            start, end, text[start:end], kind, _resolve(kind, text[start:end], published, None)
+        )
+        for start, end, kind in inside
+    ]
+
+
+def _windows(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The windows of ``text`` around ``spans``: each from just after the last barrier at
+    or before a span's start (or the start of the text) to the first barrier at or after
+    its last character (or the end of the text); overlapping windows merged.
+
+    A match inside a span has no barrier in it, so it lies in the span's window.
+    """
+    windows: list[tuple[int, int]] = []
+    for start, end in spans:
+        first = _last_barrier(text, start) + 1
+        last = _first_barrier(text, max(start, end - 1))
+        if windows and first <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], last))
+        else:
+            windows.append((first, last))
+    return windows
+
+
+def _first_barrier(text: str, position: int) -> int:
+    """The offset of the first barrier at or after ``position`` (the text's length: none)."""
+    if text[position] in _BARRIER_CHARS and _is_barrier(text, position):
+        return position  # most often: the full stop that ends a sentence
+    for found in _BARRIER_OR_STOP.finditer(text, position + 1):
+        if _is_barrier(text, found.start()):
+            return found.start()
+    return len(text)
+
+
+def _last_barrier(text: str, position: int) -> int:
+    """The offset of the last barrier at or before ``position`` (-1: none): among the few
+    characters before it (most often the full stop of the sentence before), else in ever
+    longer stretches before those."""
+    stop = max(-1, position - 8)
+    for index in range(position, stop, -1):
+        if text[index] in _BARRIER_CHARS and _is_barrier(text, index):
+            return index
+    end, reach = stop + 1, 32
+    while end > 0:
+        begin = max(0, end - reach)
+        barriers = [
+            found.start()
+            for found in _BARRIER_OR_STOP.finditer(text, begin, end)
+            if _is_barrier(text, found.start())
+        ]
+        if barriers:
+            return barriers[-1]
+        end, reach = begin, reach * 4
+    return -1
+
+
+def _is_barrier(text: str, position: int) -> bool:
+    """Whether ``text[position]``, one of ``_BARRIER_OR_STOP``, is a barrier: not a full
+    stop that ends a month abbreviation ("Aug.")."""
+    if text[position] != ".":
+        return True
+    before = text[max(0, position - 3) : position]
+    if before.isascii():  # an ASCII letter matches its two cases alone
+        return before.lower() not in _MONTH_ENDS
+    return _MONTH_END.fullmatch(before) is None
 
 
 def resolve_date(

@@ -184,9 +184,9 @@ class _Scanner:
         if unit.place.kind in _LINEAR_KINDS:
             precision = max(precision, 2)
         following = self.units[index + 1].low if index + 1 < len(self.units) else ""
-        if self.lex.word("region_place_noun", following):
+        if following in self.tables.region_place_noun:
             precision = 3
-        elif self.lex.word("vague_place_noun", following):
+        elif following in self.tables.vague_place_noun:
             precision = max(precision, 2)
         return precision
 
@@ -313,19 +313,19 @@ class _Scanner:
             return self.place(index)
         if (
             self.motion
-            and lex.word("compass", low)
+            and low in tables.compass
             and not (index + 1 < len(units) and units[index + 1].low == "of")
         ):
             self.args.direction = self.args.direction or low
             return index + 1
         if self.filler(unit):
-            if lex.word("direction_adjective", low):
+            if low in tables.direction_adjective:
                 self.direction_before = True
-            if lex.word("vague_place_noun", low):
+            if low in tables.vague_place_noun:
                 self.vague_before = True
             if unit.actor is not None and self.kind == "exchange":
                 self.args.extra_actors.append(unit.actor.actor)
-            self.after_place_noun = lex.word("place_noun", low)
+            self.after_place_noun = low in tables.place_noun
             self.unknown_run = 0
             return index + 1
         # an unknown word: the phrase being read is not about a place
@@ -404,7 +404,7 @@ class _Scanner:
             return index + 1
         following = units[index + 1].low if index + 1 < len(units) else ""
         after = units[index + 2].low if index + 2 < len(units) else ""
-        if self.lex.word("place_noun", following) and after == "of":
+        if following in self.tables.place_noun and after == "of":
             return index + 1  # "the Black Sea port of Poti": a modifier
         self.possessive = None
         if self.pending or (self.coordinating and self.last_role is not None):

@@ -25,7 +25,7 @@ from geo.event_tables import (
     phrase_index,
 )
 from geo.event_triggers import DETERMINERS, Hit
-from geo.event_units import Unit, unit_low
+from geo.event_units import Unit, has_low, unit_low
 
 _ASPECTUAL_TO = frozenset(
     {
@@ -46,6 +46,7 @@ _ASPECTUAL_TO = frozenset(
         "resumed",
     }
 )
+_PRESENT_BE = frozenset({"is", "are", "am"})
 _NEGATION_TRANSPARENT = frozenset(
     {
         "try",
@@ -100,7 +101,12 @@ def left_boundary(units: Sequence[Unit], index: int, lexicon: Lexicon) -> tuple[
         unit = units[j]
         low = unit.low
         if low not in closing:  # none of the checks below can close the clause here
-            if not seen and _is_candidate(tables, units, j):
+            # (only an actor or a word in ``heads`` can be a candidate)
+            if (
+                not seen
+                and (unit.actor is not None or low in tables.heads)
+                and _is_candidate(tables, units, j)
+            ):
                 seen = True
             j -= 1
             continue
@@ -154,8 +160,13 @@ def _is_candidate(tables: ClauseTables, units: Sequence[Unit], index: int) -> bo
 def analyse_subject(units: Sequence[Unit], lo: int, hi: int, lexicon: Lexicon) -> Subject:
     """Classify the subject noun phrase found in ``units[lo:hi]``."""
     tables = clause_tables(lexicon)
-    start = next((k for k in range(lo, hi) if _is_candidate(tables, units, k)), None)
-    if start is None:
+    for start in range(lo, hi):
+        unit = units[start]  # (only an actor or a word in ``heads`` can be a candidate)
+        if (unit.actor is not None or unit.low in tables.heads) and _is_candidate(
+            tables, units, start
+        ):
+            break
+    else:
         return Subject("none")
     end = start
     while end < hi and not _ends_noun_phrase(units, end, lexicon):
@@ -193,15 +204,15 @@ def analyse_subject(units: Sequence[Unit], lo: int, hi: int, lexicon: Lexicon) -
     subject.actors = actors
     subject.places = [u for u in np if u.place is not None and not u.reference]
     head = np[-1].low
-    if lexicon.word("person", head) and not lexicon.word("force", head):
+    if head in tables.person and head not in tables.force:
         subject.kind = "person"
         return subject
-    if any(lexicon.word("force", w) for w in lows) or subject.groups:
+    if not tables.force.isdisjoint(lows) or subject.groups:
         subject.kind = "force"
         owner_words = [*lows, units[start - 1].low if start > lo else ""]
         subject.possessive_pronoun = not actors and any(w in ("its", "their") for w in owner_words)
         return subject
-    if any(lexicon.word("person", w) for w in lows) or head in ("he", "she", "i", "you"):
+    if not tables.person.isdisjoint(lows) or head in ("he", "she", "i", "you"):
         subject.kind = "person"
     elif actors:
         subject.kind = "state"
@@ -214,9 +225,10 @@ def _ends_noun_phrase(units: Sequence[Unit], index: int, lexicon: Lexicon) -> bo
     low = units[index].low
     if units[index].actor is not None or units[index].place is not None:
         return False
-    if lexicon.word("aux", low) or lexicon.word("be", low) or low in (",", ";", ":", '"'):
+    tables = clause_tables(lexicon)
+    if low in tables.aux_or_be or low in (",", ";", ":", '"'):
         return low not in ("all", "both", "some", "each")
-    return lexicon.boundary("communication", low) or lexicon.boundary("perception", low)
+    return low in tables.speech
 
 
 def passive_patient(
@@ -235,19 +247,10 @@ def passive_patient(
     if last is None:
         return fallback
     start = last
-    stops = {
-        w
-        for phrase in lexicon.cues.get("planned", ()) + lexicon.cues.get("hypothetical", ())
-        for w in phrase
-    }
+    stops = tables.passive_stops
     while start - 1 > lo:
         low = units[start - 1].low
-        if (
-            lexicon.word("aux", low)
-            or lexicon.word("be", low)
-            or low in stops
-            or low in (",", "and", "that")
-        ):
+        if low in tables.aux_or_be or low in stops or low in (",", "and", "that"):
             break
         start -= 1
     patient = analyse_subject(units, start, index, lexicon)
@@ -287,16 +290,16 @@ def _verb_group(units: Sequence[Unit], subject: Subject, lo: int, index: int) ->
 def _negated(units: Sequence[Unit], start: int, index: int, lexicon: Lexicon) -> bool:
     """A negator in the verb group with only auxiliaries between it and the trigger."""
     negators = phrase_index(lexicon.cues.get("negation", ()))
-    if negators.keys().isdisjoint(map(unit_low, units[max(start, 0) : index])):
+    if not has_low(units[max(start, 0) : index], negators):
         return False
+    aux_or_be = clause_tables(lexicon).aux_or_be
     for j in range(start, index):
         phrase = indexed_phrase_at(units, j, negators)
         if phrase is None:
             continue
         between = units[j + len(phrase) : index]
         if all(
-            lexicon.word("aux", u.low)
-            or lexicon.word("be", u.low)
+            u.low in aux_or_be
             or u.low in _NEGATION_TRANSPARENT
             or u.low in ("to", "yet", "even", "ever", "actually", "really", "longer")
             for u in between
@@ -314,7 +317,7 @@ def _prevented(units: Sequence[Unit], lo: int, index: int, lexicon: Lexicon) -> 
 def _directive(units: Sequence[Unit], index: int, lexicon: Lexicon) -> bool:
     """Inside a demand: "urged Moscow to pull out", "demanded that Moscow pull troops"."""
     tables = clause_tables(lexicon)
-    if tables.directive.keys().isdisjoint(map(unit_low, units[:index])):
+    if not has_low(units[:index], tables.directive):
         return False  # no demand before the trigger
     for j in range(index - 1, -1, -1):
         low = units[j].low
@@ -328,8 +331,8 @@ def _directive(units: Sequence[Unit], index: int, lexicon: Lexicon) -> bool:
 
 
 def _speaker_neutral(words: Sequence[Unit], lexicon: Lexicon) -> bool:
-    text = " " + " ".join(u.low for u in words) + " "
-    return any(f" {' '.join(p)} " in text for p in lexicon.cues.get("neutral_speaker", ()))
+    text = " " + " ".join(map(unit_low, words)) + " "
+    return any(map(text.__contains__, clause_tables(lexicon).neutral_speakers))
 
 
 def _attribution(units: Sequence[Unit], hit: Hit, end: int, lexicon: Lexicon) -> str:
@@ -355,7 +358,7 @@ def _attribution(units: Sequence[Unit], hit: Hit, end: int, lexicon: Lexicon) ->
     commas = [j for j in range(tail_start, len(units)) if units[j].low == ","]
     if commas:
         tail = units[commas[-1] + 1 :]
-        if len(tail) <= 10 and any(u.low in tables.communication for u in tail):
+        if len(tail) <= 10 and has_low(tail, tables.communication):
             return "reported" if _speaker_neutral(tail, lexicon) else "claimed"
     return "reported"
 
@@ -387,7 +390,7 @@ def decide_status(
     index = hit.first
     group_start, _ = _verb_group(units, subject, lo, index)
     if noun:
-        if any(u.low == "no" for u in units[max(lo + 1, index - 4) : index]):
+        if has_low(units[max(lo + 1, index - 4) : index], ("no",)):
             return None
         if has_cue(
             units, max(lo + 1, index - 6), index, (("no", "sign", "of"), ("no", "evidence", "of"))
@@ -407,9 +410,9 @@ def decide_status(
     if has_cue(units, window_lo, index, hypothetical):
         return "hypothetical"
     if has_cue(units, window_lo, index, (("would",),)):
-        reported_future = any(u.low in tables.communication for u in units[:index])
+        reported_future = has_low(units[:index], tables.communication)
         return "planned" if reported_future else "hypothetical"
-    if any(u.low in tables.cognition for u in units[:index]) and has_cue(
+    if has_low(units[:index], tables.cognition) and has_cue(
         units, 0, index, (("may",), ("might",), ("could",))
     ):
         return "hypothetical"
@@ -431,11 +434,12 @@ def decide_status(
 # -- dates -------------------------------------------------------------------------------
 def _verb_after_noun(units: Sequence[Unit], hit: Hit, lexicon: Lexicon) -> int:
     """Where the verb group after a nominal trigger starts ("the swap *is planned* ...")."""
+    tables = clause_tables(lexicon)
     for k in range(hit.last + 1, min(len(units), hit.last + 10)):
         low = units[k].low
-        if lexicon.word("aux", low) or lexicon.word("be", low):
+        if low in tables.aux_or_be:
             return k
-        if low in (",", ";", ".") or lexicon.boundary("relative", low):
+        if low in (",", ";", ".") or low in tables.relative:
             break
     return len(units)
 
@@ -479,15 +483,16 @@ def choose_date(
                 return mention.resolved, "sentence"
     if published is not None and status in ("reported", "claimed", "denied"):
         window = units[max(lo + 1, 0) : hit.first]
+        tables = clause_tables(lexicon)
         present = lexicon.cues.get("present", ())
         state_verb = (
             not noun
             and phrase_at(units, hit.first, lexicon.cues.get("present_state", ())) is not None
         )
-        modal = any(lexicon.word("aux", u.low) or lexicon.word("be", u.low) for u in window[-2:])
+        modal = has_low(window[-2:], tables.aux_or_be)
         if (
             has_cue(window, 0, len(window), present)
-            or any(u.low in ("is", "are", "am") for u in window[-3:])
+            or has_low(window[-3:], _PRESENT_BE)
             or (state_verb and not modal)
         ):
             return ResolvedDate(published, "day", published), "present"

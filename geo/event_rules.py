@@ -30,6 +30,7 @@ ACTOR_TYPES: tuple[str, ...] = ("state", "demonym", "capital", "org", "group")
 MOTION_KINDS: frozenset[str] = frozenset({"movement", "withdrawal"})
 
 Phrase = tuple[str, ...]
+_NO_WORDS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +81,10 @@ class Lexicon:
 
     def word(self, category: str, token: str) -> bool:
         """Whether ``token`` (lower case) is in a word category."""
-        return token in self.words.get(category, frozenset())
+        return token in self.words.get(category, _NO_WORDS)
 
     def boundary(self, category: str, token: str) -> bool:
-        return token in self.boundaries.get(category, frozenset())
+        return token in self.boundaries.get(category, _NO_WORDS)
 
     def actor_for(self, text: str) -> ActorEntry | None:
         """The actor entry for a surface string (case rules of the entry respected)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from geo.event_rules import Lexicon, Phrase
-from geo.event_units import Unit, unit_low
+from geo.event_units import Unit
 
 _PHRASE_INDEX: dict[int, tuple[object, dict[str, tuple[Phrase, ...]]]] = {}
 
@@ -62,10 +62,7 @@ def indexed_phrase_at(
 def has_cue(units: Sequence[Unit], lo: int, hi: int, phrases: Sequence[Phrase]) -> bool:
     """Whether one of ``phrases`` starts at a unit in ``[lo, hi)``."""
     firsts = phrase_index(phrases)
-    lo, hi = max(lo, 0), min(hi, len(units))
-    if firsts.keys().isdisjoint(map(unit_low, units[lo:hi])):
-        return False
-    for i in range(lo, hi):
+    for i in range(lo if lo > 0 else 0, hi if hi < len(units) else len(units)):
         if units[i].low in firsts and indexed_phrase_at(units, i, firsts) is not None:
             return True
     return False
@@ -136,6 +133,7 @@ class ClauseTables:
     closing: frozenset[str]  # every word at which ``left_boundary`` can stop
     subject: frozenset[str]  # words that are a subject candidate on their own
     collective: frozenset[str]  # ... when "of" follows ("a column of ...")
+    heads: frozenset[str]  # subject and collective words
     stops: frozenset[str]  # words at which the argument scan always stops
     filler: frozenset[str]  # filler words, place nouns and direction adjectives
     hard: frozenset[str]
@@ -148,15 +146,32 @@ class ClauseTables:
     continuations: dict[str, tuple[Phrase, ...]]
     point_roles: dict[str, tuple[Phrase, ...]]
     directive: dict[str, tuple[Phrase, ...]]
+    be: frozenset[str]
+    aux_or_be: frozenset[str]
+    force: frozenset[str]
+    person: frozenset[str]
+    compass: frozenset[str]
+    direction_adjective: frozenset[str]
+    place_noun: frozenset[str]
+    vague_place_noun: frozenset[str]
+    region_place_noun: frozenset[str]
+    neutral_speakers: tuple[str, ...]  # each neutral-speaker cue, " "-joined and -padded
+    passive_stops: frozenset[str]  # the words of the planned and hypothetical cues
 
 
 _TABLES: dict[int, tuple[Lexicon, ClauseTables]] = {}
+_LAST_TABLES: tuple[Lexicon, ClauseTables] | None = None
 
 
 def clause_tables(lexicon: Lexicon) -> ClauseTables:
-    """The ``ClauseTables`` of ``lexicon`` (cached per lexicon)."""
+    """The ``ClauseTables`` of ``lexicon`` (cached per lexicon; the last one asked for
+    first, as the rules ask for it many times a clause)."""
+    global _LAST_TABLES
+    if _LAST_TABLES is not None and _LAST_TABLES[0] is lexicon:
+        return _LAST_TABLES[1]
     cached = _TABLES.get(id(lexicon))
     if cached is not None and cached[0] is lexicon:
+        _LAST_TABLES = cached
         return cached[1]
     words, boundaries = lexicon.words, lexicon.boundaries
     empty: frozenset[str] = frozenset()
@@ -168,6 +183,7 @@ def clause_tables(lexicon: Lexicon) -> ClauseTables:
         closing=union(boundaries, *_BOUNDARY_CATEGORIES) | {"that", "as", ","},
         subject=union(words, "force", "person") | {"they", "it", "we"},
         collective=words.get("collective", empty),
+        heads=union(words, "force", "person", "collective") | {"they", "it", "we"},
         # every boundary category but cognition, and the end of a sentence
         stops=union(boundaries, *_BOUNDARY_CATEGORIES[:-1]) | {".", "!", "?"},
         filler=union(words, "filler", "place_noun", "direction_adjective"),
@@ -181,8 +197,26 @@ def clause_tables(lexicon: Lexicon) -> ClauseTables:
         continuations=phrase_index(lexicon.continuations),
         point_roles=phrase_index(_role_map(lexicon.point_roles)[0]),
         directive=phrase_index(lexicon.cues.get("directive", ())),
+        be=words.get("be", empty),
+        aux_or_be=union(words, "aux", "be"),
+        force=words.get("force", empty),
+        person=words.get("person", empty),
+        compass=words.get("compass", empty),
+        direction_adjective=words.get("direction_adjective", empty),
+        place_noun=words.get("place_noun", empty),
+        vague_place_noun=words.get("vague_place_noun", empty),
+        region_place_noun=words.get("region_place_noun", empty),
+        neutral_speakers=tuple(
+            f" {' '.join(phrase)} " for phrase in lexicon.cues.get("neutral_speaker", ())
+        ),
+        passive_stops=frozenset(
+            word
+            for name in ("planned", "hypothetical")
+            for phrase in lexicon.cues.get(name, ())
+            for word in phrase
+        ),
     )
     if len(_TABLES) > 64:
         _TABLES.clear()
-    _TABLES[id(lexicon)] = (lexicon, tables)
+    _TABLES[id(lexicon)] = _LAST_TABLES = (lexicon, tables)
     return tables

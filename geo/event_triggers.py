@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -205,6 +205,18 @@ def _document_scan(lexicon: Lexicon) -> _DocumentScan | None:
     return scan
 
 
+def _all_present(segment: str, slots: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether ``segment`` holds a key of each of ``slots`` (plain loops: faster here than
+    ``all`` and ``any`` over generators)."""
+    for slot in slots:
+        for key in slot:
+            if key in segment:
+                break
+        else:
+            return False
+    return True
+
+
 def scan_document(
     text: str, sentences: Sequence[Sentence], lexicon: Lexicon
 ) -> tuple[list[int], list[int] | None]:
@@ -243,7 +255,7 @@ def scan_document(
             slots = scan.others[number]
             if slots:
                 segment = segment or mapped[sentence.start : sentence.end + 2]
-                if not all(any(key in segment for key in slot) for slot in slots):
+                if not _all_present(segment, slots):
                     continue
             chosen.append(position)
             break
@@ -253,18 +265,17 @@ def scan_document(
 # -- triggers on units -------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A trigger matched at unit positions ``positions``."""
+    """A trigger matched at unit positions ``positions``, ``first`` to ``last`` (kept as
+    fields: the clause rules read them often)."""
 
     spec: TriggerSpec
     positions: tuple[int, ...]
+    first: int = field(init=False)
+    last: int = field(init=False)
 
-    @property
-    def first(self) -> int:
-        return self.positions[0]
-
-    @property
-    def last(self) -> int:
-        return self.positions[-1]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first", self.positions[0])
+        object.__setattr__(self, "last", self.positions[-1])
 
 
 def _match_slots(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -31,7 +31,7 @@ _DISTANCE_UNITS = frozenset(
     {"km", "kms", "kilometres", "kilometers", "kilometre", "kilometer", "miles", "mile", "mi"}
 )
 
-_REFERENCE = attrgetter("reference")
+_POSSESSIVE_MARKS = frozenset({"'s", "’s"})
 #: The ``low`` of a unit, as a key function.
 unit_low = attrgetter("low")
 
@@ -125,27 +125,27 @@ def unit_spans(
     return chosen
 
 
-def units_from(
-    text: str, sentence: Sentence, chosen: Sequence[_Span], lowered: str | None = None
-) -> list[Unit]:
-    """Words between the spans ``chosen`` and the spans themselves, as units
-    (``lowered``: ``lowered_text(text)``, if known)."""
+def units_from(text: str, sentence: Sentence, chosen: Sequence[_Span]) -> list[Unit]:
+    """Words between the spans ``chosen`` and the spans themselves, as units."""
     units: list[Unit] = []
     cursor = sentence.start
+    lowered = lowered_text(sentence.text)  # lower case: this sentence's, not the text's
     # without an apostrophe, no unit is "'s" and the tokens are the simple ones
     apostrophe = "'" in sentence.text or "’" in sentence.text
     for start, end, place, actor in chosen:
-        _add_words(units, _tokens(text, cursor, start, apostrophe), text, cursor, start, lowered)
+        pattern = _tokens(text, cursor, start, apostrophe)
+        _add_words(units, pattern, text, cursor, start, lowered, sentence.start)
         surface = text[start:end]
         units.append(Unit(surface, surface.lower(), start, end, place, actor))
         cursor = end
     pattern = _tokens(text, cursor, sentence.end, apostrophe)
-    _add_words(units, pattern, text, cursor, sentence.end, lowered)
-    if apostrophe:
+    _add_words(units, pattern, text, cursor, sentence.end, lowered, sentence.start)
+    if apostrophe and has_low(units, _POSSESSIVE_MARKS):
         for index, unit in enumerate(units[:-1]):
             if units[index + 1].low in ("'s", "’s") and unit.end == units[index + 1].start:
                 unit.possessive = True
-    if _DIGIT.search(sentence.text):  # no digit, no distance
+    # no digit or no unit of length, no distance (see ``_mark_references``)
+    if has_low(units, _DISTANCE_UNITS) and _DIGIT.search(sentence.text):
         _mark_references(units)
     return units
 
@@ -175,30 +175,69 @@ def _add_words(
     start: int,
     end: int,
     lowered: str | None = None,
+    shift: int = 0,
 ) -> None:
     """Append the word units of ``text[start:end]`` (tokens of ``pattern``: ``_TOKEN``, or
-    ``_SIMPLE_TOKEN`` where the text has no apostrophe) to ``units``.
+    ``_SIMPLE_TOKEN`` where the text has no apostrophe) to ``units`` (``lowered``: the
+    ``lowered_text`` of ``text[shift:]`` or of a part of it that holds them, if known).
 
-    Only white space separates the tokens (every other character starts one), so each
-    token is the first occurrence of its text after the one before.
+    No token holds white space, and the patterns read white space as they read the end of
+    the text, so the tokens are those of each run of other characters in turn; a run of
+    word characters alone (``str.isalnum``: ``\\w`` but "_") is one token, and only the
+    other runs go through ``pattern``. Every character but white space is in a token, so
+    the tokens of a run follow each other, and each run is the first occurrence of its
+    text after the one before.
     """
     append = units.append
-    find = text.find
     cursor = start
-    for word in pattern.findall(text, start, end):
-        first = find(word, cursor)
-        cursor = first + len(word)
-        if lowered is not None:
-            low = lowered[first:cursor]
-        else:
-            low = word.lower()
-            if "’" in low:
-                low = low.replace("’", "'")
-        append(Unit(word, low, first, cursor))
+    for run in text[start:end].split():
+        # the run starts at the first other character: most often here or after one space
+        char = text[cursor]
+        if char == " " and text[cursor + 1] == run[0]:
+            cursor += 1
+        elif char != run[0]:
+            cursor = text.find(run, cursor)
+        if run.isalnum():  # one token
+            first, cursor = cursor, cursor + len(run)
+            if run.islower():  # its own lower case (true of every lower-case character)
+                low = run
+            elif lowered is not None:
+                low = lowered[first - shift : cursor - shift]
+            else:
+                low = _low(run)
+            append(Unit(run, low, first, cursor))
+            continue
+        for word in _run_tokens(run, pattern):  # tokens that follow each other
+            first, cursor = cursor, cursor + len(word)
+            low = lowered[first - shift : cursor - shift] if lowered is not None else _low(word)
+            append(Unit(word, low, first, cursor))
+
+
+def _low(word: str) -> str:
+    """The ``low`` form of a word: lower case, "’" as "'"."""
+    low = word.lower()
+    return low.replace("’", "'") if "’" in low else low
+
+
+def _run_tokens(run: str, pattern: re.Pattern[str]) -> Sequence[str]:
+    """The tokens of ``pattern`` in ``run`` (no white space in it, not word characters
+    alone). Without ``pattern``: one character is one token; word characters then one
+    other character ("Gori,", "said.") are two: every token that ``_TOKEN`` finds but by
+    its last alternative needs an apostrophe then a letter."""
+    if len(run) == 1:
+        return (run,)
+    last = run[-1]
+    if run[:-1].isalnum() and not (last.isalnum() or last == "_"):
+        return (run[:-1], last)
+    return pattern.findall(run)
 
 
 def _mark_references(units: list[Unit]) -> None:
-    """Places in "N km (M miles) [north] of/from [the capital,] X" are claim references."""
+    """Places in "N km (M miles) [north] of/from [the capital,] X" are claim references.
+
+    Only where a unit of length follows the number: its ``low`` stripped of final digits,
+    dots and commas is empty or starts with a digit, never a unit of length.
+    """
     for index, unit in enumerate(units):
         if not (unit.low[:1].isdecimal() and _DISTANCE_NUMBER.fullmatch(unit.low)):
             continue  # (a number starts with a digit: \d is a decimal digit)
@@ -218,7 +257,19 @@ def _mark_references(units: list[Unit]) -> None:
 
 def has_distance(units: Sequence[Unit]) -> bool:
     """Whether the sentence states a distance ("about 35 km from ...")."""
-    return any(map(_REFERENCE, units))
+    for unit in units:  # noqa: SIM110 (faster than ``any``: see ``has_low``)
+        if unit.reference:
+            return True
+    return False
+
+
+def has_low(units: Iterable[Unit], words: Container[str]) -> bool:
+    """Whether the ``low`` of one of ``units`` is in ``words``. (A plain loop: it reads
+    the attribute faster than ``map`` with an attribute getter or a generator does.)"""
+    for unit in units:  # noqa: SIM110
+        if unit.low in words:
+            return True
+    return False
 
 
 def _actor_patterns(

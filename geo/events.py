@@ -25,8 +25,10 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from operator import attrgetter
 
-from geo.dates import DateMention, ResolvedDate, find_dates
+from geo.dates import DateMention, ResolvedDate, find_dates_within
 from geo.event_args import Args, PlaceRef, scan_args
 from geo.event_clauses import (
     Subject,
@@ -40,8 +42,9 @@ from geo.event_clauses import (
     who_antecedent,
 )
 from geo.event_rules import MOTION_KINDS, Lexicon, TriggerSpec, load_lexicon
+from geo.event_tables import clause_tables
 from geo.event_triggers import Hit, find_triggers, is_noun_use, scan_document
-from geo.event_units import Unit, has_distance, lowered_text, unit_spans, units_from
+from geo.event_units import Unit, has_distance, has_low, unit_spans, units_from
 from geo.models import Article, Event, Mention
 from geo.sentences import Sentence, split_sentences
 
@@ -52,6 +55,8 @@ _ADDRESSEE_VERBS = frozenset(
 )
 _ANAPHOR_SENTENCES = 3
 _CONTINUATION_SENTENCES = 4
+_PRECISION_PENALTY = {1: 0.0, 2: 0.05, 3: 0.1}
+_START = attrgetter("start")
 
 
 # -- frames --------------------------------------------------------------------------------------
@@ -149,13 +154,14 @@ def _actor_of(
     return None, ""
 
 
+@lru_cache(maxsize=256)
 def _confidence(frame_noun: bool, actor_source: str, precision: int, extra: float = 0.0) -> float:
     value = 0.7 if frame_noun else 0.8
     if actor_source in ("sentence", "discourse", "anaphor"):
         value -= 0.15
     elif not actor_source:
         value -= 0.2
-    value -= {1: 0.0, 2: 0.05, 3: 0.1}[precision]
+    value -= _PRECISION_PENALTY[precision]
     value += extra
     return round(min(0.95, max(0.05, value)), 2)
 
@@ -165,7 +171,7 @@ def _context_ok(
 ) -> bool:
     if not spec.context:
         return True
-    if any(u.low in spec.context for u in units):
+    if has_low(units, spec.context):
         return True
     definite = hit.first > 0 and units[hit.first - 1].low in ("the", "this", "that")
     return definite and any(f.kind == spec.kind for f in memory)
@@ -233,7 +239,7 @@ def _frames_for_hit(
     extra = 0.0
     passive = (
         not noun
-        and any(lexicon.word("be", u.low) for u in units[max(lo + 1, hit.first - 3) : hit.first])
+        and has_low(units[max(lo + 1, hit.first - 3) : hit.first], clause_tables(lexicon).be)
         and (
             units[hit.first].low.endswith("ed")
             or lexicon.word("participle_irregular", units[hit.first].low)
@@ -481,28 +487,30 @@ def extract_frames(
     those that can become events; see :func:`_sentences_reaching_places`)."""
     lexicon = lexicon or load_lexicon()
     text = article.text
-    own = sorted(
-        (m for m in mentions if m.doc == article.doc and 0 <= m.start <= m.end <= len(text)),
-        key=lambda m: m.start,
-    )
+    size = len(text)
+    own = [m for m in mentions if m.doc == article.doc and 0 <= m.start <= m.end <= size]
+    own.sort(key=_START)
     starts = [m.start for m in own]
-    dates: list[DateMention] | None = None  # found on the first sentence with a trigger
-    frames: list[Frame] = []
     sentences = split_sentences(text)
     candidates, actor_at = scan_document(text, sentences, lexicon)
     if not placeless:
         candidates = _sentences_reaching_places(candidates, sentences, own)
-    lowered = lowered_text(text) if candidates else None
+    analysed: list[tuple[Sentence, list[Unit], list[Hit]]] = []
     for position in candidates:
         sentence = sentences[position]
         first = bisect.bisect_left(starts, sentence.start)
         chosen = unit_spans(text, sentence, own, lexicon, first, actor_at)
-        units = units_from(text, sentence, chosen, lowered)
+        units = units_from(text, sentence, chosen)
         hits = find_triggers(units, lexicon)
-        if not hits:
-            continue
-        if dates is None:
-            dates = find_dates(text, article.published)
+        if hits:
+            analysed.append((sentence, units, hits))
+    dates = (
+        find_dates_within(text, article.published, [(s.start, s.end) for s, _, _ in analysed])
+        if analysed
+        else []
+    )
+    frames: list[Frame] = []
+    for sentence, units, hits in analysed:
         sentence_dates = [d for d in dates if sentence.start <= d.start and d.end <= sentence.end]
         recent = [
             f for f in frames[-40:] if f.sentence.index >= sentence.index - _ANAPHOR_SENTENCES

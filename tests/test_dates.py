@@ -231,3 +231,47 @@ def test_plain_dates_with_of_or_a_line_break_read_like_dateparser() -> None:
         assert _parse_plain(text) is not None
         assert _parse_plain(text) == _parse_with_dateparser(text)
     assert resolve_date("on 23\n    December", TUESDAY).date == date(2008, 12, 23)
+
+
+# -- dates inside spans: the windowed scan finds what the whole text gives ----------------
+_BARRIER_SEPARATORS = (
+    " ", "; ", ". ", ": ", "! ", '" ', "(", ") ", "'", "\u201d ", ".", ", ", "\n"
+)
+
+
+def test_no_pattern_matches_a_barrier_character() -> None:
+    """What find_dates_within relies on: a barrier never lies inside a match, so a window
+    bounded by barriers holds every match that touches its spans."""
+    import random
+
+    from geo.dates import BARRIERS
+
+    rng = random.Random(11)
+    for _ in range(300):
+        parts = [rng.choice(_PIECES) for _ in range(rng.randrange(1, 6))]
+        text = "".join(part + rng.choice(_BARRIER_SEPARATORS) for part in parts)
+        for start, end, _ in _plain_scan(text):
+            assert not set(text[start:end]) & set(BARRIERS), text[start:end]
+
+
+def test_dates_within_spans_are_the_whole_texts_dates_in_them() -> None:
+    import random
+
+    from geo.dates import find_dates_within
+
+    rng = random.Random(5)
+    pieces = (*_PIECES, "two days later", "the next day", "Aug. 12", "on 9 August", "Sept.")
+    for _ in range(500):
+        parts = [rng.choice(pieces) for _ in range(rng.randrange(1, 9))]
+        text = "".join(part + rng.choice(_BARRIER_SEPARATORS) for part in parts)
+        if rng.random() < 0.2:
+            text = text.upper()
+        # span edges anywhere, and often at a punctuation mark (either side of it)
+        marks = [i + rng.randrange(2) for i, char in enumerate(text) if not char.isalnum()]
+        edges = marks if marks and rng.random() < 0.5 else range(len(text) + 1)
+        cuts = sorted(set(rng.choices(edges, k=2 * rng.randrange(1, 4))))
+        spans = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False) if a < b]
+        published = rng.choice((TUESDAY, None))
+        whole = find_dates(text, published)
+        expected = [d for d in whole if any(a <= d.start and d.end <= b for a, b in spans)]
+        assert find_dates_within(text, published, spans) == expected, (text, spans)
