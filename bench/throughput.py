@@ -14,7 +14,12 @@ its own fresh process so that peak memory is its own:
 
 Usage::
 
-    python bench/throughput.py [--docs 5000] [--jobs 2] [--dask] [--no-world] [--json OUT]
+    python bench/throughput.py [--docs 5000] [--jobs 2] [--repeat 3] [--dask] [--no-world]
+                               [--json OUT]
+
+Each ``geo`` run is repeated (``--repeat``, each time in a fresh process) and the fastest is
+reported, with the docs/s of every run beside it: on a shared or virtual machine the same
+run varies by a fifth or more, and the fastest is the one least disturbed by other work.
 """
 
 from __future__ import annotations
@@ -254,6 +259,18 @@ def run_part(part: str, args: argparse.Namespace, jobs: int = 1) -> dict[str, An
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def fastest_of(repeat: int, part: str, args: argparse.Namespace, jobs: int = 1) -> dict[str, Any]:
+    """The fastest of ``repeat`` runs of a part (each in its own process), with the docs/s
+    of every run under ``runs_docs_per_s``."""
+    runs = [run_part(part, args, jobs=jobs) for _ in range(max(1, repeat))]
+    done = [run for run in runs if "error" not in run]
+    if not done:
+        return runs[0]
+    best = dict(min(done, key=lambda run: run["seconds"]))
+    best["runs_docs_per_s"] = [run["docs_per_s"] for run in done]
+    return best
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     header = f"{'engine':<26}{'docs':>7}{'MB':>7}{'s':>8}{'docs/s':>9}{'MB/s':>7}"
     header += f"{'docs/s/core':>12}{'docs/cpu-s':>11}{'peak RSS MB':>12}"
@@ -274,6 +291,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=5000, help="documents (default 5000)")
     parser.add_argument("--jobs", type=int, default=2, help="processes of the parallel run")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each geo engine; the fastest is shown"
+    )
     parser.add_argument("--dask", action="store_true", help="also time the Dask engine")
     parser.add_argument("--no-world", action="store_true", help="curated gazetteer only")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -301,13 +321,18 @@ def main() -> None:
         f"{start['pipeline_import_s']} s; first answer (geo places --text) "
         f"{start['first_answer_s']} s"
     )
-    rows = [run_part("geo", args, jobs=1)]
+    rows = [fastest_of(args.repeat, "geo", args, jobs=1)]
     if args.jobs > 1:
-        rows.append(run_part("geo", args, jobs=args.jobs))
+        rows.append(fastest_of(args.repeat, "geo", args, jobs=args.jobs))
     if args.dask:
         rows.append(run_part("dask", args, jobs=max(2, args.jobs)))
     rows.append(run_part("geotext", args))
     print(table(rows))
+    for row in rows:
+        runs = row.get("runs_docs_per_s", ())
+        if len(runs) > 1:
+            each = ", ".join(f"{value:.0f}" for value in runs)
+            print(f"{row['engine']}: fastest of {len(runs)} runs (docs/s: {each})")
     single = rows[0]
     figures: dict[str, Any] = {"cold_start": start, "runs": rows}
     if "error" not in single:
