@@ -154,6 +154,8 @@ class Gazetteer:
             if i.startswith("gn:") and i[3:].isdecimal() and i == f"gn:{int(i[3:])}"
         }
         self._world_cache: dict[int, Place] = {}
+        #: World places already asked for by id (results from other processes come by id).
+        self._world_by_id: dict[str, Place] = {}
         self._lookup_cache: dict[tuple[str, int | None], tuple[Place, ...]] = {}
         self._demonym_targets = _read_demonyms()
         self._demonym_cache: dict[str, Place | None] = {}
@@ -278,13 +280,14 @@ class Gazetteer:
 
     def get(self, place_id: str) -> Place:
         """The place with this id; raises :class:`UnknownPlaceError`."""
-        place = self._by_id.get(place_id)
+        place = self._by_id.get(place_id) or self._world_by_id.get(place_id)
         if place is not None:
             return place
         if self._world is not None:
             index = self._world.index_of(place_id)
             if index is not None:
-                return self._world_place(index)
+                place = self._world_by_id[place_id] = self._world_place(index)
+                return place
         raise UnknownPlaceError(f"no gazetteer entry has id {place_id!r}")
 
     def resolve(self, name: str) -> Place:

@@ -161,9 +161,10 @@ class _PlaceIdPickler(pickle.Pickler):
 
     def _is_gazetteer_row(self, place: Place) -> bool:
         try:
-            return self.gazetteer.get(place.id) == place
+            row = self.gazetteer.get(place.id)
         except GeoError:
             return False
+        return row is place or row == place  # most often the gazetteer's own object
 
 
 class _PlaceIdUnpickler(pickle.Unpickler):
