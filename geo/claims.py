@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from shapely.geometry.base import BaseGeometry
 
 from geo import geodesy
-from geo.dates import lower_exact
+from geo.dates import FOLD_TO_ASCII
 from geo.models import Article, Check, Claim, Mention, Place
 from geo.names import fold
 from geo.sentences import split_sentences
@@ -160,9 +160,30 @@ _QUANTITY = re.compile(
     [\s-]*(?P<unit>{_UNIT})""",
     re.IGNORECASE | re.VERBOSE,
 )
-#: Every match of ``_QUANTITY`` holds one of these (``_UNIT`` is written in lower case).
-_UNIT_LOWER = re.compile(_UNIT)
-_UNIT_ANY_CASE = re.compile(_UNIT, re.IGNORECASE)
+#: Inside every unit of distance, an "m" where this matches: "mi", "mile(s)", "met(re|er)s"
+#: (also in "kilometres"), the "m" of "km(s)"; each match lies in a unit of distance.
+_UNIT_MARK = re.compile(r"m(?:i(?:les?)?|et(?:re|er)s?|(?<=km)s?)\b", re.IGNORECASE)
+_UNIT_MARK_ASCII = re.compile(_UNIT_MARK.pattern.encode("ascii"))
+#: Bytes with ASCII letters lower-cased (for ``bytes.translate``).
+_ASCII_LOWER = bytes(code | 0x20 if 65 <= code <= 90 else code for code in range(256))
+#: The characters other than A-Z that match an ASCII letter case-insensitively.
+_FOLD_CHARS = tuple(chr(code) for code in FOLD_TO_ASCII)
+#: The words that may be run together (with digits) into a word of a ``_QUANTITY`` match
+#: before its unit's word: those of the qualifiers, the amounts and the number words, and
+#: the literal words of the pattern (a unit's first word is "nautical" in "nautical miles").
+_QUANTITY_WORDS: frozenset[str] = frozenset(
+    re.findall(
+        r"[a-z]+",
+        " ".join([*_QUALIFIERS, *VAGUE_AMOUNTS, *_WORD_VALUES, "between and to or nautical"]),
+    )
+)
+#: Read in reversed text from just before a unit mark: the rest of the mark's word, then
+#: as many (separator, whole word of ``_QUANTITY_WORDS`` and digits) as there are.
+_REVERSED_WORDS = "|".join(sorted((word[::-1] for word in _QUANTITY_WORDS), key=len, reverse=True))
+_CHAIN_REVERSED = re.compile(
+    rf"\w*(?:[\s\-–,./]*(?:\d|[½¼¾]|{_REVERSED_WORDS})+(?!\w))*", re.IGNORECASE
+)
+_WORD_CHARACTERS = re.compile(r"\w*")
 #: A character no match of ``_QUANTITY`` holds (it reads only letters, digits, spaces and
 #: "-–,./"): a match lies between two of them.
 _NOT_IN_QUANTITY = re.compile(r"[^\w\s\-–,./]")
@@ -575,34 +596,6 @@ class _Document:
         mention = self.mention_at(match.end())
         return mention if _is_named_point(mention) else None
 
-    # -- relation --------------------------------------------------------------------------
-    def relation(self, position: int, qualifier: str) -> _Relation | None:
-        """What links the quantity to its reference: direction, "from", "of", "outside"..."""
-        text = self.text
-        road = False
-        match = _ROAD_RE.match(text, position)
-        if match:
-            road, position = True, match.end()
-        away = _AWAY_RE.match(text, position)
-        if away:
-            position = away.end()
-        direction = _DIRECTION_RE.match(text, position)
-        if direction:
-            bearing = geodesy.compass_bearing(direction["dir"])
-            if bearing is not None:
-                implicit = direction["rel"] is None
-                return _Relation(direction.end(), bearing, direction["dir"], implicit, road)
-        relation = _RELATION_RE.match(text, position)
-        if relation:
-            word = relation["rel"].lower()
-            if word == "of" and qualifier != AT_MOST and not away:
-                return None
-            return _Relation(relation.end(), None, "", False, road)
-        apart = _APART_RE.match(text, position)
-        if apart:
-            return _Relation(apart.end(), None, "", True, road, apart=True)
-        return None
-
     # -- reference -------------------------------------------------------------------------
     def reference(self, position: int, subject: Place | None) -> _Reference:
         """Resolve the reference phrase starting at ``position``."""
@@ -702,6 +695,33 @@ class _Document:
         return _Reference(None, "", before, "no reference named or implied")
 
 
+def _relation(text: str, position: int, qualifier: str) -> _Relation | None:
+    """What links the quantity to its reference: direction, "from", "of", "outside"..."""
+    road = False
+    match = _ROAD_RE.match(text, position)
+    if match:
+        road, position = True, match.end()
+    away = _AWAY_RE.match(text, position)
+    if away:
+        position = away.end()
+    direction = _DIRECTION_RE.match(text, position)
+    if direction:
+        bearing = geodesy.compass_bearing(direction["dir"])
+        if bearing is not None:
+            implicit = direction["rel"] is None
+            return _Relation(direction.end(), bearing, direction["dir"], implicit, road)
+    relation = _RELATION_RE.match(text, position)
+    if relation:
+        word = relation["rel"].lower()
+        if word == "of" and qualifier != AT_MOST and not away:
+            return None
+        return _Relation(relation.end(), None, "", False, road)
+    apart = _APART_RE.match(text, position)
+    if apart:
+        return _Relation(apart.end(), None, "", True, road, apart=True)
+    return None
+
+
 def _is_named_point(mention: Mention | None) -> bool:
     """A toponym mention of a place that is not a country or region."""
     return (
@@ -718,16 +738,30 @@ def _surface(text: str) -> str:
 
 def may_state_distance(text: str) -> bool:
     """A cheap pre-filter: False only where ``text`` has no unit of distance, so no claim."""
-    return next(_units(text), None) is not None
+    return bool(_unit_marks(text))
 
 
-def _units(text: str) -> Iterator[re.Match[str]]:
-    """Every unit of distance in ``text``, case-insensitive (read in the lower-case text
-    where :func:`geo.dates.lower_exact` allows it: faster)."""
-    lowered = lower_exact(text)
-    if lowered is not None:
-        return _UNIT_LOWER.finditer(lowered)
-    return _UNIT_ANY_CASE.finditer(text)
+def _unit_marks(text: str) -> list[int]:
+    """Where ``_UNIT_MARK`` matches ``text`` (in order, not overlapping): inside every unit
+    of distance (case-insensitive) there is one, and each lies in a unit of distance.
+
+    The marks are looked for first in an ASCII copy (letters lower-cased, every other
+    character "?", so positions are kept), a cheap scan that finds a mark wherever the
+    text has one (and maybe more: "?" is no word character): the text has a mark only
+    where the copy has one, unless a non-ASCII character matches a letter
+    case-insensitively (``FOLD_TO_ASCII``), and then the text itself is read."""
+    if any(char in text for char in _FOLD_CHARS):
+        return [match.start() for match in _UNIT_MARK.finditer(text)]
+    ascii_copy = text.encode("ascii", "replace").translate(_ASCII_LOWER)
+    if _UNIT_MARK_ASCII.search(ascii_copy) is None:
+        return []
+    # A match in the copy that is none in the text hides no mark of the text: the only
+    # "m" it holds is its first character.
+    return [
+        match.start()
+        for match in _UNIT_MARK_ASCII.finditer(ascii_copy)
+        if _UNIT_MARK.match(text, match.start())
+    ]
 
 
 def extract_claims(
@@ -736,22 +770,24 @@ def extract_claims(
     """Every distance claim in ``article``, with its subject and reference resolved."""
     text = article.text
     claims: list[Claim] = []
-    units = list(_units(text))
-    if not units:
+    marks = _unit_marks(text)
+    if not marks:
         log.debug("claims: %d distance claims in %s", len(claims), article.doc)
         return claims
-    document = _Document(article, mentions, gazetteer)
+    document: _Document | None = None  # built at the first quantity with a relation
     consumed = -1
-    for match in _quantities(text, units):
+    for match in _quantities(text, marks):
         if match.start() < consumed:
             continue
         quantity, end = _quantity_from(match, text)
         if not all(map(math.isfinite, (quantity.km, quantity.low_km, quantity.high_km))):
             continue  # "1/0 km" or a number too large for a float
-        relation = document.relation(end, quantity.qualifier)
+        relation = _relation(text, end, quantity.qualifier)
         if relation is None:
             continue
         consumed = end
+        if document is None:
+            document = _Document(article, mentions, gazetteer)
         claim = _build_claim(document, match, quantity, end, relation)
         if claim is not None:
             claims.append(claim)
@@ -759,19 +795,45 @@ def extract_claims(
     return claims
 
 
-def _quantities(text: str, units: Iterable[re.Match[str]]) -> Iterator[re.Match[str]]:
+def _quantities(text: str, marks: Sequence[int]) -> Iterator[re.Match[str]]:
     """``_QUANTITY.finditer(text)``, read only in the stretches that can hold a match: those
     between two characters no match holds (see ``_NOT_IN_QUANTITY``) that hold one of the
-    ``units`` (every unit of distance in ``text``, see :func:`_units`)."""
-    stops = [match.start() for match in _NOT_IN_QUANTITY.finditer(text)]
+    ``marks`` (see :func:`_unit_marks`), and there only from the first place a match
+    with one of those marks in its unit may start (see :func:`_earliest_start`) to one
+    character after the word of the last mark.
+
+    That end is far enough: a match ends with its unit (and maybe a "."), and its unit
+    holds a mark, so it ends by that word's end or one "." after it. Nor does the text
+    cut there let a match appear: the pattern reads no character past a match but the one
+    after it, and a match ending at the cut would end with a letter (a unit) where the
+    text holds no letter, or with the "." that is there."""
+    reverse = text[::-1]
     stretch_end = -1
-    for unit in units:
-        if unit.start() < stretch_end:
+    for index, mark in enumerate(marks):
+        if mark < stretch_end:
             continue  # in the stretch just read
-        k = bisect.bisect_right(stops, unit.start())
-        stretch_start = stops[k - 1] + 1 if k else 0
-        stretch_end = stops[k] if k < len(stops) else len(text)
-        yield from _QUANTITY.finditer(text, stretch_start, stretch_end)
+        stop = _NOT_IN_QUANTITY.search(text, mark)
+        stretch_end = stop.start() if stop is not None else len(text)
+        in_stretch = marks[index : bisect.bisect_left(marks, stretch_end, index)]
+        start = min(_earliest_start(reverse, other) for other in in_stretch)
+        word = _WORD_CHARACTERS.match(text, in_stretch[-1])
+        assert word is not None  # the pattern matches the empty string
+        yield from _QUANTITY.finditer(text, start, min(word.end() + 1, stretch_end))
+
+
+def _earliest_start(reverse: str, mark: int) -> int:
+    """No match of ``_QUANTITY`` whose unit holds ``mark`` starts before the place this
+    returns (``reverse`` is the text reversed). Such a match starts where a word (a run of
+    word characters) starts, and holds whole words only; each word before its unit's one
+    is digits and words of ``_QUANTITY_WORDS`` run together ("about", "30", "5to10",
+    "nautical") and only white space and "-–,./" lie between them. So the match starts no
+    earlier than the first word of the longest such chain that ends at the word holding
+    ``mark``. The chain is read backwards, as ``_CHAIN_REVERSED`` matching the reversed
+    text (it cannot pass a character no match holds, such as the one that starts the
+    stretch)."""
+    chain = _CHAIN_REVERSED.match(reverse, len(reverse) - mark)
+    assert chain is not None  # the pattern matches the empty string
+    return mark - (chain.end() - chain.start())
 
 
 def _build_claim(
