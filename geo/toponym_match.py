@@ -141,6 +141,10 @@ class _WordKind:
     speech: bool  # "said", "told": a person speaks
 
 
+#: What a hit's surface alone fixes: (shouting matters, problem) of :func:`_case_rule`,
+#: then its keys and demonym.
+_SurfaceFacts = tuple[bool, str, tuple[str, ...], str]
+
 #: The kind of a word the rules cannot read (a word before a name with no space between).
 _NO_WORD = _WordKind(*(False for _ in fields(_WordKind)))
 
@@ -167,7 +171,7 @@ class Recogniser:
         self._org_acronyms = word_list("toponym_org_acronyms")
         self._strong: dict[tuple[tuple[str, ...], bool], bool] = {}
         self._memo: dict[str, int | None] = {}
-        self._case_rules: dict[str, tuple[bool, str]] = {}
+        self._surfaces: dict[str, _SurfaceFacts] = {}
         self._kinds: dict[str, _SurfaceKind] = {}
         self._title_memo: dict[str, bool] = {}
         self._words: dict[str, _WordKind] = {}
@@ -181,28 +185,22 @@ class Recogniser:
         a name; ``rejected`` collects the others."""
         padded = " " + match_form(text) + " "
         hits = []
-        entries = self._entries
         if len(self._memo) > _MEMO_SIZE:
             self._memo.clear()
-        case_rules = self._case_rules
+        surfaces = self._surfaces
         for start, space, value in _scan(self._forms, padded, text, self._memo):
             end = space - 1  # the space after the name in padded is its end in text
             surface = text[start:end]
-            rule = case_rules.get(surface)
-            if rule is None:
-                rule = self._case_rule(surface, bool(value & _CODE_BIT))
-            shouting_matters, problem = rule
+            known = surfaces.get(surface)
+            if known is None:
+                known = self._surface_facts(surface, value)
+            shouting_matters, problem, keys, demonym = known
             if shouting_matters and not _shouting(text, start, end):
                 problem = "an all-capitals word that is no known code"
             if problem:
                 if rejected is not None:
                     rejected.append(Rejected(start, end, surface, problem))
                 continue
-            index = value >> _ENTRY_SHIFT
-            if index:
-                keys, demonym = entries[index]
-            else:
-                keys, demonym = (padded[start + 1 : space],), ""
             hits.append((start, end, keys, demonym))
         return hits
 
@@ -221,6 +219,10 @@ class Recogniser:
             if reason and reason.startswith(("!a person: after", "!a person: '")):
                 persons.add(surface)  # a title or a given name before it: sure enough to reuse
             decided.append((start, end, surface, keys, demonym, reason))
+        if not persons and rejected is None:
+            # no name read as a person: the loop below would keep exactly the entries not
+            # marked "!", each as a Span (an entry holds its fields, in order)
+            return [Span._make(entry) for entry in decided if not entry[-1].startswith("!")]
         spans = []
         for start, end, surface, keys, demonym, reason in decided:
             dropped = reason.startswith("!") if reason else False
@@ -239,13 +241,17 @@ class Recogniser:
         return spans
 
     # -- rules -----------------------------------------------------------------------------
-    def _case_rule(self, surface: str, code: bool) -> tuple[bool, str]:
-        """:func:`_case_rule` of ``surface``, remembered by the surface alone: the surface
-        fixes its match form, so its table value and ``code`` too."""
-        if len(self._case_rules) > _MEMO_SIZE:
-            self._case_rules.clear()
-        rule = self._case_rules[surface] = _case_rule(surface, code, self._lower_ok)
-        return rule
+    def _surface_facts(self, surface: str, value: int) -> _SurfaceFacts:
+        """:func:`_case_rule` of ``surface`` (found with table value ``value``), and its
+        keys and demonym; remembered by the surface alone: the surface fixes its match form
+        (one character for one), so its table value, code, keys and demonym too."""
+        if len(self._surfaces) > _MEMO_SIZE:
+            self._surfaces.clear()
+        shouting_matters, problem = _case_rule(surface, bool(value & _CODE_BIT), self._lower_ok)
+        index = value >> _ENTRY_SHIFT
+        keys, demonym = self._entries[index] if index else ((match_form(surface),), "")
+        facts = self._surfaces[surface] = (shouting_matters, problem, keys, demonym)
+        return facts
 
     def _context_problem(
         self,

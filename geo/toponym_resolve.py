@@ -63,8 +63,8 @@ class Facts:
     :meth:`Resolver._city_over_region`; ``points``: the indices of the candidates that are
     no areas; ``radians`` the latitudes (row 0) and longitudes (row 1) of every candidate
     in radians and the cosines of the latitudes (row 2), ``point_radians`` those of the
-    ``points``; ``admin1`` the folded first-level region of each candidate (None where it
-    has none).
+    ``points`` and ``columns`` those of each candidate (a column); ``admin1`` the folded
+    first-level region of each candidate (None where it has none).
     """
 
     countries: tuple[tuple[str, tuple[int, ...]], ...]
@@ -72,6 +72,7 @@ class Facts:
     points: tuple[int, ...]
     radians: np.ndarray
     point_radians: np.ndarray
+    columns: tuple[np.ndarray, ...]
     admin1: tuple[str | None, ...]
 
     @classmethod
@@ -89,6 +90,7 @@ class Facts:
             points=tuple(points),
             radians=radians,
             point_radians=radians[:, points],
+            columns=tuple(radians[:, i, None] for i in range(len(candidates))),
             admin1=tuple(fold(p.admin1) if p.admin1 else None for p in candidates),
         )
 
@@ -114,7 +116,7 @@ class Name:
         """A fresh copy for another document: no spans, its own scores and notes."""
         return Name(  # positional, in the order of the fields (a document makes many)
             self.key,
-            list(self.candidates),
+            self.candidates,  # shared: never changed in place (``start`` sets a new list)
             [],
             self.demonym,
             list(self.scores),
@@ -330,7 +332,7 @@ class Resolver:
         # one array of coordinates: the rows' places, then the anchors'
         coordinates = np.concatenate(
             [facts.point_radians for _, facts in rows]
-            + [name.known.radians[:, name.best, None] for _, name in anchors],
+            + [name.known.columns[name.best] for _, name in anchors],
             axis=1,
         )
         count = coordinates.shape[1] - len(anchors)
@@ -441,7 +443,7 @@ def _km(a: Place, b: Place) -> float:
 
 def _argmax(values: list[float]) -> int:
     """The index of the first of the highest values (scores are finite numbers)."""
-    return values.index(max(values)) if values else 0
+    return values.index(max(values)) if len(values) > 1 else 0
 
 
 def _haversine(points: np.ndarray, anchors: np.ndarray) -> np.ndarray:

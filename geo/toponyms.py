@@ -23,6 +23,7 @@ mentions of ``type="demonym"`` whose place is the country or region they name.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from geo.gazetteer import Gazetteer
 from geo.models import Article, Candidate, Mention, MentionType, Place
 from geo.toponym_match import Recogniser, Rejected, Span
-from geo.toponym_resolve import Name, Resolver, qualifies, round_share, shares
+from geo.toponym_resolve import Name, Resolver, qualifies, round_share
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ FOCUS_MIN_WEIGHT = 1.0
 #: Names whose prior-scored candidates a toponymizer remembers before it starts afresh.
 MAX_STARTED = 20_000
 _UNKNOWN = Name(key=(), candidates=[])
+_NO_KEYS: tuple[str, ...] = ()
 
 __all__ = ["Rejected", "Toponymizer", "capital_mentions", "focus_country", "format_mentions"]
 
@@ -101,9 +103,17 @@ class Toponymizer:
         kept: list[Span] = []
         pairs: list[tuple[int, int]] = []
         previous = -1  # where the span before is among the kept ones (-1: dropped)
-        for j, span in enumerate(spans):
-            qualifying = j > 0 and qualifies(text, spans[j - 1].end, span.start)
-            inner = spans[j - 1].keys if qualifying else ()
+        before: Span | None = None  # the span before, kept or not
+        for span in spans:
+            qualifying, inner = False, _NO_KEYS
+            # (``qualifies`` asks for a gap of 24 characters at most: most are longer)
+            if (
+                before is not None
+                and span.start - before.end <= 24
+                and qualifies(text, before.end, span.start)
+            ):
+                qualifying, inner = True, before.keys
+            before = span
             group = (span.keys, span.demonym, inner)
             n = index.get(group)
             if n is None:
@@ -187,18 +197,24 @@ def _shared(name: Name) -> _Shared:
     """The place, type, score (the share of the best reading) and runners-up of ``name``.
 
     A name with one reading has a share of exactly 1 and no runner-up (the softmax of one
-    score is ``exp(0) / exp(0)``), so its scores are not weighed.
+    score is ``exp(0) / exp(0)``), so its scores are not weighed. The shares are those of
+    :func:`geo.toponym_resolve.shares`, worked out only for the readings shown.
     """
     if name.demonym is not None:
         return name.demonym, "demonym", DEMONYM_SCORE, ()
     best, scores = name.best, name.scores
     if len(scores) == 1:
         return name.candidates[best], "toponym", 1.0, ()
-    weights = shares(scores)
+    top = max(scores)
+    exps = [math.exp(score - top) for score in scores]
+    total = sum(exps)
     order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
-    runners_up = [i for i in order if i != best][:MAX_ALTERNATIVES]
-    alternatives = [Candidate(name.candidates[i], round_share(weights[i])) for i in runners_up]
-    return name.candidates[best], "toponym", round_share(weights[best]), tuple(alternatives)
+    order.remove(best)
+    candidates = name.candidates
+    alternatives = tuple(
+        [Candidate(candidates[i], round_share(exps[i] / total)) for i in order[:MAX_ALTERNATIVES]]
+    )
+    return candidates[best], "toponym", round_share(exps[best] / total), alternatives
 
 
 def _reason(name: Name, note: str) -> str:

@@ -14,9 +14,20 @@ import re
 import numpy as np
 import pytest
 
-from geo.models import AREA_KINDS, Place
+from geo.models import AREA_KINDS, Candidate, Place
 from geo.names import _ASCII_TABLE, _NON_ASCII, _match_non_ascii, fold, match_form
-from geo.toponym_match import _capital_starts, _longest, _longest_first
+from geo.toponym_match import (
+    _CODE_BIT,
+    _ENTRY_SHIFT,
+    Recogniser,
+    Span,
+    _capital_starts,
+    _case_rule,
+    _longest,
+    _longest_first,
+    _scan,
+    _shouting,
+)
 from geo.toponym_resolve import (
     CITY_OVER_REGION,
     EARTH_RADIUS_KM,
@@ -29,9 +40,20 @@ from geo.toponym_resolve import (
     _argmax,
     _contains,
     _haversine,
+    qualifies,
     round_share,
+    shares,
 )
-from geo.toponyms import _BARE_CAPITAL, _CAPITAL_OF, _bare_phrases, _capital_words
+from geo.toponyms import (
+    _BARE_CAPITAL,
+    _CAPITAL_OF,
+    DEMONYM_SCORE,
+    MAX_ALTERNATIVES,
+    Toponymizer,
+    _bare_phrases,
+    _capital_words,
+    _shared,
+)
 
 
 # -- names.match_form -------------------------------------------------------------------
@@ -420,3 +442,137 @@ def test_a_broken_rule_is_caught_by_the_comparison(seed: int) -> None:
         PlainResolver(frozenset()).resolve(plain, [], span_names)
         differs |= any(a.scores != b.scores for a, b in zip(quick, plain, strict=True))
     assert differs
+
+
+# -- toponyms._shared -----------------------------------------------------------------
+def plain_shared(
+    name: Name,
+) -> tuple[Place | None, str, float, tuple[Candidate, ...]]:
+    """The softmax of every score, then the best and the next readings in score order."""
+    if name.demonym is not None:
+        return name.demonym, "demonym", DEMONYM_SCORE, ()
+    best, scores = name.best, name.scores
+    if len(scores) == 1:
+        return name.candidates[best], "toponym", 1.0, ()
+    weights = shares(scores)
+    order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+    runners_up = [i for i in order if i != best][:MAX_ALTERNATIVES]
+    alternatives = [Candidate(name.candidates[i], round_share(weights[i])) for i in runners_up]
+    return name.candidates[best], "toponym", round_share(weights[best]), tuple(alternatives)
+
+
+def test_shared_readings_are_the_plain_softmax() -> None:
+    rng = random.Random(21)
+    for _ in range(4000):
+        places = _random_places(rng)
+        candidates = rng.sample(places, rng.randrange(1, 14))
+        scores = [
+            rng.choice([float(rng.randrange(3)), rng.uniform(-5.0, 12.0), 700.0, -700.0])
+            for _ in candidates
+        ]
+        name = Name(key=("x",), candidates=candidates, scores=scores)
+        name.best = _argmax(scores) if rng.random() < 0.8 else rng.randrange(len(scores))
+        if rng.random() < 0.05:
+            name.demonym = candidates[0]
+        assert _shared(name) == plain_shared(name), (scores, name.best)
+
+
+# -- toponym_match: hits and spans ------------------------------------------------------
+_WORDS = re.findall(
+    r"\S+",
+    """Berlin Madrid Georgia Reading Police Jackson Paris Hilton Washington Victoria Central
+    President Gen. Lt. Major-General Ivan Andrew Petrovich Kelly said told in near of at
+    University Tech Street the The Russian Germans French US NATO Nato BERLIN MADRID
+    South Dakota North Dakota Atlanta New York Lyon Porto Nice Bremen troops moved
+    Çorum Zürich İstanbul Kraków São Paulo d'Ivoire Côte Mr. and city capital""",
+)
+_GAPS = [" ", " ", " ", "  ", ", ", ". ", "\n", " (", ") ", " - ", "'s ", "’s ", ": ", ""]
+_GAPS += [" in ", " in eastern ", " in the south-western ", " in  the   north ", ",  "]
+
+
+def _random_text(rng: random.Random) -> str:
+    text = "".join(rng.choice(_WORDS) + rng.choice(_GAPS) for _ in range(rng.randrange(1, 60)))
+    return text.upper() if rng.random() < 0.05 else text
+
+
+def plain_hits(recogniser: Recogniser, text: str) -> list[tuple[int, int, tuple[str, ...], str]]:
+    """Each hit's case rule and keys read afresh from the text (nothing remembered)."""
+    padded = " " + match_form(text) + " "
+    hits = []
+    for start, space, value in _scan(recogniser._forms, padded, text, {}):
+        end = space - 1
+        surface = text[start:end]
+        shouting_matters, problem = _case_rule(
+            surface, bool(value & _CODE_BIT), recogniser._lower_ok
+        )
+        if shouting_matters and not _shouting(text, start, end):
+            problem = "an all-capitals word that is no known code"
+        if problem:
+            continue
+        index = value >> _ENTRY_SHIFT
+        keys, demonym = recogniser._entries[index] if index else ((padded[start + 1 : space],), "")
+        hits.append((start, end, keys, demonym))
+    return hits
+
+
+@pytest.fixture(scope="module")
+def recogniser(gazetteer) -> Recogniser:  # type: ignore[no-untyped-def]
+    return Recogniser(gazetteer)
+
+
+def test_hits_with_remembered_surfaces_are_the_plain_reading(recogniser: Recogniser) -> None:
+    rng = random.Random(22)
+    for _ in range(1500):  # the same surfaces come back in other texts and places
+        text = _random_text(rng)
+        assert recogniser._hits(text, None) == plain_hits(recogniser, text), repr(text)
+
+
+def test_spans_without_a_person_rule_are_the_full_loop(recogniser: Recogniser) -> None:
+    """Without ``rejected`` and with no name read as a person, the spans are built at once;
+    asking for the rejected hits takes the full loop, which must give the same spans."""
+    rng = random.Random(23)
+    for _ in range(1500):
+        text = _random_text(rng)
+        assert recogniser.spans(text) == recogniser.spans(text, []), repr(text)
+
+
+def plain_names(
+    toponymizer: Toponymizer, text: str, spans: list[Span]
+) -> tuple[list[tuple[tuple[str, ...], list[int]]], list[int], list[Span], list[tuple[int, int]]]:
+    """Names grouped span by span, asking :func:`qualifies` of every span and the one before."""
+    names: list[Name] = []
+    index: dict[tuple[tuple[str, ...], str, tuple[str, ...]], int] = {}
+    span_names: list[int] = []
+    kept: list[Span] = []
+    pairs: list[tuple[int, int]] = []
+    previous = -1
+    for j, span in enumerate(spans):
+        qualifying = j > 0 and qualifies(text, spans[j - 1].end, span.start)
+        inner = spans[j - 1].keys if qualifying else ()
+        group = (span.keys, span.demonym, inner)
+        n = index.get(group)
+        if n is None:
+            name = toponymizer._name(span)
+            if name is None:
+                previous = -1
+                continue
+            n = index[group] = len(names)
+            names.append(name)
+        if qualifying and previous >= 0:
+            pairs.append((previous, len(kept)))
+        previous = len(kept)
+        names[n].spans.append(previous)
+        span_names.append(n)
+        kept.append(span)
+    return [(name.key, name.spans) for name in names], span_names, kept, pairs
+
+
+def test_names_and_qualifier_pairs_are_the_plain_grouping(gazetteer) -> None:  # type: ignore[no-untyped-def]
+    toponymizer = Toponymizer(gazetteer)
+    rng = random.Random(24)
+    for _ in range(1500):
+        text = _random_text(rng)
+        spans = toponymizer.recogniser.spans(text)
+        names, span_names, kept, pairs = toponymizer._names(text, spans)
+        quick = ([(name.key, name.spans) for name in names], span_names, kept, pairs)
+        assert quick == plain_names(toponymizer, text, spans), repr(text)
