@@ -765,6 +765,55 @@ def _is_barrier(text: str, position: int) -> bool:
     return _MONTH_END.fullmatch(before) is None
 
 
+#: Every year (``_YEAR``), as a search.
+_YEAR_GATE = re.compile(_YEAR)
+#: The ASCII digits a year starts with.
+_CENTURIES = ("18", "19", "20")
+#: Words one of which every anaphoric mention holds as a word of its own, as they stand
+#: in a ``word_mapped`` text.
+_ANAPHORIC_KEYS = tuple(
+    sorted({word_key(word) for kind in _ANAPHORIC for word in _ANCHORS[kind][0]})
+)
+
+
+def resolvable_spans(
+    text: str, published: date | None, spans: Iterable[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Those of ``spans`` that can hold a date mention of ``text`` that resolves
+    (``known``): all of them with a publication date.
+
+    Without one a mention resolves only with a year (``_YEAR``) or as an ISO date, which
+    holds a hyphen then a digit (``_ISO_GATE``): with such a *mark* in it; or as an
+    anaphoric one ("two days later", which holds one of the ``_ANAPHORIC_KEYS`` words),
+    counting from an earlier mention that resolves, which it does not overlap: after a
+    mark.
+    """
+    if published is not None:
+        return list(spans)
+    mapped = word_mapped(text)
+    kept = []
+    for start, end in spans:
+        # (the span's part of ``mapped``, and a character either side, holds the ASCII
+        # digits a year starts with, and the words, where the span does)
+        part = mapped[start : end + 2]
+        if (
+            (any(map(part.__contains__, _CENTURIES)) and _YEAR_GATE.search(text, start, end))
+            or (text.find("-", start, end) >= 0 and _ISO_GATE.search(text, start, end))
+            or (any(map(part.__contains__, _ANAPHORIC_KEYS)) and _marked(text, mapped, end))
+        ):
+            kept.append((start, end))
+    return kept
+
+
+def _marked(text: str, mapped: str, end: int) -> bool:
+    """Whether ``text[:end]`` may hold a mark (see ``resolvable_spans``): a year starts
+    with one of ``_CENTURIES``, ASCII digits, which stand as they are in ``mapped`` (its
+    ``word_mapped`` form, one character on)."""
+    return any(mapped.find(digits, 0, end + 1) >= 0 for digits in _CENTURIES) or (
+        _ISO_GATE.search(text, 0, end) is not None
+    )
+
+
 def resolve_date(
     expression: str, published: date | None, anchor: date | None = None
 ) -> ResolvedDate:

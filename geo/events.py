@@ -28,7 +28,7 @@ from datetime import date
 from functools import lru_cache
 from operator import attrgetter
 
-from geo.dates import DateMention, ResolvedDate, find_dates_within
+from geo.dates import DateMention, ResolvedDate, find_dates_within, resolvable_spans
 from geo.event_args import Args, PlaceRef, scan_args
 from geo.event_clauses import (
     Subject,
@@ -185,8 +185,15 @@ def frames_for_sentence(
     memory: Sequence[Frame],
     lexicon: Lexicon,
     hits: Sequence[Hit] | None = None,
+    unread: bool = False,
 ) -> list[Frame]:
-    """Frames for every trigger in one sentence (``hits``: its triggers, if found already)."""
+    """Frames for every trigger in one sentence (``hits``: its triggers, if found already).
+
+    ``unread``: no frame of a later sentence within ``_ANAPHOR_SENTENCES`` is built; then
+    a frame of its last trigger that cannot become an event is left out: no frame after
+    it reads it (only those sentences take its actor, date or kind, ``_inherit`` and the
+    memory, and a frame without places continues no movement).
+    """
     if hits is None:
         hits = find_triggers(units, lexicon)
     frames: list[Frame] = []
@@ -196,7 +203,17 @@ def frames_for_sentence(
         if hit.first in absorbed:
             continue
         frame_list = _frames_for_hit(
-            units, hit, hits, sentence, dates, published, memory, estimable, lexicon, absorbed
+            units,
+            hit,
+            hits,
+            sentence,
+            dates,
+            published,
+            memory,
+            estimable,
+            lexicon,
+            absorbed,
+            unread and hit is hits[-1],
         )
         frames.extend(frame_list)
     return frames
@@ -213,6 +230,7 @@ def _frames_for_hit(
     estimable: bool,
     lexicon: Lexicon,
     absorbed: set[int],
+    unread: bool = False,
 ) -> list[Frame]:
     spec = hit.spec
     noun = is_noun_use(units, hit, lexicon)
@@ -270,6 +288,11 @@ def _frames_for_hit(
             extra -= 0.05
     if spec.object_required and not args.object_found:
         return []
+    paths = _paths(spec.kind, args)
+    if unread and not paths and not (estimable and spec.kind not in MOTION_KINDS):
+        # without places, and read by no frame (none comes after it in its sentence or
+        # within reach after it): it can neither be kept (``_keep``) nor gain places
+        return []
     status = decide_status(units, hit, lo, btype, subject, noun, args.end, lexicon)
     if status is None:
         return []
@@ -279,7 +302,6 @@ def _frames_for_hit(
     resolved, date_source = choose_date(
         units, hit, lo, btype, args, noun, dates, published, lexicon, status
     )
-    paths = _paths(spec.kind, args)
     definite = (
         subject.kind == "pronoun"
         or subject.definite
@@ -504,20 +526,31 @@ def extract_frames(
         hits = find_triggers(units, lexicon)
         if hits:
             analysed.append((sentence, units, hits))
-    dates = (
-        find_dates_within(text, article.published, [(s.start, s.end) for s, _, _ in analysed])
-        if analysed
-        else []
-    )
+    # without a publication date ``choose_date`` reads only the dates that resolve: the
+    # other sentences have none that matter
+    spans = [(s.start, s.end) for s, _, _ in analysed]
+    spans = resolvable_spans(text, article.published, spans)
+    dates = find_dates_within(text, article.published, spans) if spans else []
     frames: list[Frame] = []
-    for sentence, units, hits in analysed:
+    for number, (sentence, units, hits) in enumerate(analysed):
+        following = analysed[number + 1][0].index if number + 1 < len(analysed) else None
+        unread = not placeless and (
+            following is None or following - sentence.index > _ANAPHOR_SENTENCES
+        )
         sentence_dates = [d for d in dates if sentence.start <= d.start and d.end <= sentence.end]
         recent = [
             f for f in frames[-40:] if f.sentence.index >= sentence.index - _ANAPHOR_SENTENCES
         ]
         frames.extend(
             frames_for_sentence(
-                units, sentence, sentence_dates, article.published, recent, lexicon, hits
+                units,
+                sentence,
+                sentence_dates,
+                article.published,
+                recent,
+                lexicon,
+                hits,
+                unread,
             )
         )
     link_discourse(frames)

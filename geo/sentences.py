@@ -141,6 +141,7 @@ class Sentence:
     paragraph: int
 
 
+@lru_cache(maxsize=1024)
 def _is_abbreviation(token: str) -> bool:
     bare = token.rstrip(".").lower()
     if bare in ABBREVIATIONS:
@@ -154,6 +155,10 @@ def _is_abbreviation(token: str) -> bool:
 def _word_before(text: str, end: int, start: int) -> str:
     """The word before a full stop at ``end - 1``: the longest run of word characters,
     dots and apostrophes in ``text[start:end]`` that ends at ``end``."""
+    space = text.rfind(" ", start, end)
+    word = text[space + 1 if space >= 0 else start : end]
+    if word.replace(".", "").isalnum():  # (most often) the run is all since a space
+        return word
     first = end
     while first > start:
         char = text[first - 1]
@@ -166,6 +171,8 @@ def _word_before(text: str, end: int, start: int) -> str:
 def _boundary_after(text: str, start: int, end: int, limit: int) -> bool:
     """Whether the punctuation ``text[start:end]`` (an ``_END`` match that white space or
     the end of its line follows) ends a sentence (``limit``: the end of its line)."""
+    if end == limit:
+        return True  # the end of the line (no word follows on it)
     stop = end + 120 if end + 120 < limit else limit
     following = _NEXT_WORD.match(text, end, stop)
     if following is None:
@@ -255,23 +262,18 @@ def _append(sentences: list[Sentence], text: str, start: int, end: int, paragrap
     segment = text[start:end]
     stripped = segment.strip()
     if stripped:
-        start += len(segment) - len(segment.lstrip())
-        sentences.append(
-            _sentence(start, start + len(stripped), stripped, len(sentences), paragraph)
-        )
+        start += segment.find(stripped[0])  # white space alone comes before it
+        # a new Sentence, built by its slots' setters (faster than the frozen __init__)
+        sentence = _NEW(Sentence)
+        _SET_START(sentence, start)
+        _SET_END(sentence, start + len(stripped))
+        _SET_TEXT(sentence, stripped)
+        _SET_INDEX(sentence, len(sentences))
+        _SET_PARAGRAPH(sentence, paragraph)
+        sentences.append(sentence)
 
 
 _NEW = object.__new__
 _SET_START, _SET_END, _SET_TEXT, _SET_INDEX, _SET_PARAGRAPH = (
     Sentence.__dict__[name].__set__ for name in ("start", "end", "text", "index", "paragraph")
 )
-
-
-def _sentence(start: int, end: int, text: str, index: int, paragraph: int) -> Sentence:
-    sentence = _NEW(Sentence)
-    _SET_START(sentence, start)
-    _SET_END(sentence, end)
-    _SET_TEXT(sentence, text)
-    _SET_INDEX(sentence, index)
-    _SET_PARAGRAPH(sentence, paragraph)
-    return sentence
