@@ -173,7 +173,6 @@ class Recogniser:
         self._memo: dict[str, int | None] = {}
         self._surfaces: dict[str, _SurfaceFacts] = {}
         self._kinds: dict[str, _SurfaceKind] = {}
-        self._title_memo: dict[str, bool] = {}
         self._words: dict[str, _WordKind] = {}
         self._regions: dict[tuple[str, ...], bool] = {}
 
@@ -394,16 +393,11 @@ class Recogniser:
         )
 
     def _is_title(self, word: str) -> bool:
-        """A title or rank: "President", "Gen.", "Major-General", "Vice-Admiral"."""
-        known = self._title_memo.get(word)
-        if known is None:
-            if len(self._title_memo) > _MEMO_SIZE:
-                self._title_memo.clear()
-            folded = word.casefold().strip(".")
-            last = folded.rsplit("-", 1)[-1].strip(".")
-            known = folded in self._titles or ("-" in folded and last in self._titles)
-            self._title_memo[word] = known
-        return known
+        """A title or rank: "President", "Gen.", "Major-General", "Vice-Admiral" (read
+        once per word: :meth:`_word_kind` remembers it)."""
+        folded = word.casefold().strip(".")
+        last = folded.rsplit("-", 1)[-1].strip(".")
+        return folded in self._titles or ("-" in folded and last in self._titles)
 
     def _title_and_names_before(self, reverse: str, start: int, word: str, gap: int) -> str:
         """ "Gen. Ivan" or "Major-General Ivan Petrovich" right before ``start`` (one or two

@@ -358,11 +358,6 @@ class Resolver:
             first = stop
 
 
-def qualifier_pairs(text: str, starts: Sequence[int], ends: Sequence[int]) -> list[tuple[int, int]]:
-    """(qualified, qualifying) span pairs: "Atlanta, Georgia", "Kareli in eastern Georgia"."""
-    return [(i, i + 1) for i in range(len(starts) - 1) if qualifies(text, ends[i], starts[i + 1])]
-
-
 def qualifies(text: str, end: int, start: int) -> bool:
     """True when the name starting at ``start`` qualifies the one ending at ``end``: only
     ", ", "(" or "in (eastern) " stand between them."""

@@ -23,7 +23,6 @@ mentions of ``type="demonym"`` whose place is the country or region they name.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,7 +31,7 @@ from dataclasses import dataclass
 from geo.gazetteer import Gazetteer
 from geo.models import Article, Candidate, Mention, MentionType, Place
 from geo.toponym_match import Recogniser, Rejected, Span
-from geo.toponym_resolve import Name, Resolver, qualifies, round_share
+from geo.toponym_resolve import Name, Resolver, qualifies, round_share, shares
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +92,7 @@ class Toponymizer:
         """Group spans by name (one sense per document); drop spans with no reading.
 
         Returns the names, the name of each kept span, the kept spans and the (qualified,
-        qualifying) pairs of kept spans (:func:`qualifier_pairs`: "Atlanta, Georgia"). A
+        qualifying) pairs of kept spans (:func:`qualifies`: "Atlanta, Georgia"). A
         name that qualifies another is its own group, so a report about the Caucasus can
         still name the US state once.
         """
@@ -106,12 +105,7 @@ class Toponymizer:
         before: Span | None = None  # the span before, kept or not
         for span in spans:
             qualifying, inner = False, _NO_KEYS
-            # (``qualifies`` asks for a gap of 24 characters at most: most are longer)
-            if (
-                before is not None
-                and span.start - before.end <= 24
-                and qualifies(text, before.end, span.start)
-            ):
+            if before is not None and qualifies(text, before.end, span.start):
                 qualifying, inner = True, before.keys
             before = span
             group = (span.keys, span.demonym, inner)
@@ -197,24 +191,21 @@ def _shared(name: Name) -> _Shared:
     """The place, type, score (the share of the best reading) and runners-up of ``name``.
 
     A name with one reading has a share of exactly 1 and no runner-up (the softmax of one
-    score is ``exp(0) / exp(0)``), so its scores are not weighed. The shares are those of
-    :func:`geo.toponym_resolve.shares`, worked out only for the readings shown.
+    score is ``exp(0) / exp(0)``), so its scores are not weighed.
     """
     if name.demonym is not None:
         return name.demonym, "demonym", DEMONYM_SCORE, ()
     best, scores = name.best, name.scores
     if len(scores) == 1:
         return name.candidates[best], "toponym", 1.0, ()
-    top = max(scores)
-    exps = [math.exp(score - top) for score in scores]
-    total = sum(exps)
+    weights = shares(scores)
     order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
     order.remove(best)
     candidates = name.candidates
     alternatives = tuple(
-        [Candidate(candidates[i], round_share(exps[i] / total)) for i in order[:MAX_ALTERNATIVES]]
+        [Candidate(candidates[i], round_share(weights[i])) for i in order[:MAX_ALTERNATIVES]]
     )
-    return candidates[best], "toponym", round_share(exps[best] / total), alternatives
+    return candidates[best], "toponym", round_share(weights[best]), alternatives
 
 
 def _reason(name: Name, note: str) -> str:
