@@ -278,23 +278,6 @@ class Hit:
         object.__setattr__(self, "last", self.positions[-1])
 
 
-_NEW = object.__new__
-_SET_SPEC, _SET_POSITIONS, _SET_FIRST, _SET_LAST = (
-    Hit.__dict__[name].__set__ for name in ("spec", "positions", "first", "last")
-)
-
-
-def _hit(spec: TriggerSpec, positions: tuple[int, ...]) -> Hit:
-    """``Hit(spec, positions)``, built by its slots' setters (faster than the frozen
-    ``__init__`` and ``__post_init__``)."""
-    hit = _NEW(Hit)
-    _SET_SPEC(hit, spec)
-    _SET_POSITIONS(hit, positions)
-    _SET_FIRST(hit, positions[0])
-    _SET_LAST(hit, positions[-1])
-    return hit
-
-
 def _match_slots(
     units: Sequence[Unit], index: int, slots: Sequence[frozenset[str] | None]
 ) -> tuple[int, ...] | None:
@@ -325,11 +308,11 @@ def find_triggers(units: Sequence[Unit], lexicon: Lexicon) -> list[Hit]:
             continue
         for spec in specs:
             if len(spec.slots) == 1:
-                hits.append(_hit(spec, (position,)))
+                hits.append(Hit(spec, (position,)))
                 continue
             matched = _match_slots(units, position, spec.slots)
             if matched:
-                hits.append(_hit(spec, matched))
+                hits.append(Hit(spec, matched))
     if len(hits) < 2:
         return hits
     hits.sort(key=lambda h: (-len(h.positions), h.first))

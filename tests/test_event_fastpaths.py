@@ -10,7 +10,7 @@ from event_support import article, find_mentions, load_devset
 
 from geo.dates import find_dates, resolvable_spans
 from geo.event_rules import load_lexicon
-from geo.event_triggers import Hit, _hit
+from geo.event_triggers import Hit
 from geo.events import _keep, extract_frames
 from geo.sentences import _NEXT_WORD, _boundary_after, _is_abbreviation, _word_before
 
@@ -126,14 +126,14 @@ def test_frames_left_out_change_no_event(curated_gazetteer: Any) -> None:
         assert needed == every, text
 
 
-# -- triggers: hits built by their slot setters ----------------------------------------------
-def test_hit_factory_builds_the_hit_the_constructor_builds() -> None:
+# -- triggers: a hit keeps its first and last positions as fields --------------------------
+def test_a_hit_keeps_its_first_and_last_positions() -> None:
     for spec in load_lexicon().triggers[:20]:
         for positions in ((0,), (3, 4), (2, 5, 6)):
-            fast, plain = _hit(spec, positions), Hit(spec, positions)
-            assert fast == plain
-            assert hash(fast) == hash(plain)
-            assert (fast.first, fast.last) == (plain.first, plain.last)
+            hit, again = Hit(spec, positions), Hit(spec, positions)
+            assert (hit.first, hit.last) == (positions[0], positions[-1])
+            assert hit == again
+            assert hash(hit) == hash(again)
 
 
 # -- sentences ------------------------------------------------------------------------------
