@@ -190,12 +190,13 @@ def _boundary_after(text: str, start: int, end: int, limit: int) -> bool:
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences of ``text`` in order; ``text[s.start:s.end] == s.text`` for each.
 
-    The last few texts are cached: the events and claims stages split the same text.
+    The last texts are cached: the events and claims stages split the same text, a chunk
+    of articles apart (they run stage by stage over chunks of 32, ``geo.parallel``).
     """
     return list(_split_cached(text))
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def _split_cached(text: str) -> tuple[Sentence, ...]:
     return tuple(_split(text))
 
