@@ -235,7 +235,19 @@ def test_plain_dates_with_of_or_a_line_break_read_like_dateparser() -> None:
 
 # -- dates inside spans: the windowed scan finds what the whole text gives ----------------
 _BARRIER_SEPARATORS = (
-    " ", "; ", ". ", ": ", "! ", '" ', "(", ") ", "'", "\u201d ", ".", ", ", "\n"
+    " ",
+    "; ",
+    ". ",
+    ": ",
+    "! ",
+    '" ',
+    "(",
+    ") ",
+    "'",
+    "\u201d ",
+    ".",
+    ", ",
+    "\n",
 )
 
 
