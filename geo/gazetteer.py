@@ -11,7 +11,7 @@ import hashlib
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from geo.errors import GazetteerError, UnknownPlaceError
@@ -131,13 +131,31 @@ def read_curated(path: Path) -> list[Place]:
     return places
 
 
+class _PlacesById(dict[str, Place]):
+    """Places by id: the curated rows from the start, a world row added the first time
+    its id is asked for (later requests are a dict lookup)."""
+
+    def __init__(
+        self, curated: Iterable[Place], world_place_of_id: Callable[[str], Place | None]
+    ) -> None:
+        super().__init__((place.id, place) for place in curated)
+        self._world_place_of_id = world_place_of_id
+
+    def __missing__(self, place_id: str) -> Place:
+        place = self._world_place_of_id(place_id)
+        if place is None:
+            raise UnknownPlaceError(f"no gazetteer entry has id {place_id!r}")
+        self[place_id] = place
+        return place
+
+
 class Gazetteer:
     """Name and alias lookup over curated places and (optionally) the world extension."""
 
     def __init__(self, curated: list[Place], world: WorldRows | None = None) -> None:
         self.curated: tuple[Place, ...] = tuple(curated)
         self._world = world
-        self._by_id: dict[str, Place] = {p.id: p for p in curated}
+        self._places_by_id = _PlacesById(curated, self._world_place_of_id)
         self._curated_names: dict[str, list[Place]] = defaultdict(list)
         for place in curated:
             for alias in (place.name, *place.aliases):
@@ -154,8 +172,6 @@ class Gazetteer:
             if i.startswith("gn:") and i[3:].isdecimal() and i == f"gn:{int(i[3:])}"
         }
         self._world_cache: dict[int, Place] = {}
-        #: World places already asked for by id (results from other processes come by id).
-        self._world_by_id: dict[str, Place] = {}
         self._lookup_cache: dict[tuple[str, int | None], tuple[Place, ...]] = {}
         self._demonym_targets = _read_demonyms()
         self._demonym_cache: dict[str, Place | None] = {}
@@ -280,15 +296,19 @@ class Gazetteer:
 
     def get(self, place_id: str) -> Place:
         """The place with this id; raises :class:`UnknownPlaceError`."""
-        place = self._by_id.get(place_id) or self._world_by_id.get(place_id)
-        if place is not None:
-            return place
-        if self._world is not None:
-            index = self._world.index_of(place_id)
-            if index is not None:
-                place = self._world_by_id[place_id] = self._world_place(index)
-                return place
-        raise UnknownPlaceError(f"no gazetteer entry has id {place_id!r}")
+        return self._places_by_id[place_id]
+
+    @property
+    def place_of_id(self) -> Callable[[str], Place]:
+        """:meth:`get` as a plain dict lookup once an id has been asked for: for callers
+        that look up many ids, such as results unpickled from other processes."""
+        return self._places_by_id.__getitem__
+
+    def _world_place_of_id(self, place_id: str) -> Place | None:
+        if self._world is None:
+            return None
+        index = self._world.index_of(place_id)
+        return None if index is None else self._world_place(index)
 
     def resolve(self, name: str) -> Place:
         """The best single reading of ``name`` (for ``--reference``); curated wins, then size."""

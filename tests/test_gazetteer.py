@@ -185,6 +185,23 @@ def test_world_rows_by_id_and_name(world: Gazetteer) -> None:
     assert "valletta" in names and not names["valletta"]
 
 
+def test_place_of_id_is_get_at_dict_speed(world: Gazetteer) -> None:
+    """Ids resolve to one object per place, whichever way they are asked for, curated rows
+    before world rows; an unknown id is the same clear error both ways."""
+    place_of_id = world.place_of_id
+    curated = world.curated[0]
+    assert place_of_id(curated.id) is curated is world.get(curated.id)
+    first = place_of_id("gn:611717")  # made from its world row on first request
+    assert first is world.get("gn:611717") is place_of_id("gn:611717")
+    valletta = world.lookup("Valletta")[0]  # a world row, found by name
+    assert valletta.id.startswith("gn:") and place_of_id(valletta.id) is valletta
+    for bad in ("gn:0611717", "nowhere:1"):
+        with pytest.raises(UnknownPlaceError, match="no gazetteer entry"):
+            place_of_id(bad)
+        with pytest.raises(UnknownPlaceError):
+            world.get(bad)
+
+
 def test_world_caches_of_older_formats_are_removed(tmp_path: Path) -> None:
     from geo.world import CACHE_FORMAT, _remove_older_formats
 
