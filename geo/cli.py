@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=1,
         metavar="N",
-        help="worker processes (local Dask workers with --engine dask) (default: 1)",
+        help="processes: this one and N-1 workers (local Dask workers with --engine dask) "
+        "(default: 1)",
     )
     map_parser.add_argument(
         "--engine",

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -39,7 +40,8 @@ _T = TypeVar("_T")
 #: Articles sent to a worker at a time: large enough to amortise pickling, small enough
 #: to balance the load and keep the window of articles in flight small.
 DEFAULT_CHUNK_SIZE = 32
-#: Chunks in flight per worker (bounds memory while keeping every worker busy).
+#: Chunks queued per worker process: this process analyses a chunk itself only when every
+#: worker has this many waiting, so no worker ever runs dry.
 WINDOW_PER_WORKER = 4
 
 
@@ -199,7 +201,7 @@ class _PlaceIdPickler(pickle.Pickler):
 
     def __init__(self, file: io.BytesIO, gazetteer: Gazetteer) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.gazetteer = gazetteer
+        self.place_of_id = gazetteer.place_of_id
 
     def reducer_override(self, obj: Any) -> Any:
         if type(obj) is Place and self._is_gazetteer_row(obj):
@@ -208,7 +210,7 @@ class _PlaceIdPickler(pickle.Pickler):
 
     def _is_gazetteer_row(self, place: Place) -> bool:
         try:
-            row = self.gazetteer.get(place.id)
+            row = self.place_of_id(place.id)
         except GeoError:
             return False
         return row is place or row == place  # most often the gazetteer's own object
@@ -217,11 +219,11 @@ class _PlaceIdPickler(pickle.Pickler):
 class _PlaceIdUnpickler(pickle.Unpickler):
     def __init__(self, file: io.BytesIO, gazetteer: Gazetteer) -> None:
         super().__init__(file)
-        self.gazetteer = gazetteer
+        self.place_of_id = gazetteer.place_of_id
 
     def find_class(self, module: str, name: str) -> Any:
         if module == __name__ and name == _gazetteer_place.__name__:
-            return self.gazetteer.get
+            return self.place_of_id
         return super().find_class(module, name)
 
 
@@ -233,9 +235,26 @@ def pack_outcomes(outcomes: list[ArticleOutput | Skipped], gazetteer: Gazetteer)
 
 
 def unpack_outcomes(data: bytes, gazetteer: Gazetteer) -> list[ArticleOutput | Skipped]:
-    """The outcomes :func:`pack_outcomes` packed, places looked up in ``gazetteer``."""
-    outcomes: list[ArticleOutput | Skipped] = _PlaceIdUnpickler(io.BytesIO(data), gazetteer).load()
+    """The outcomes :func:`pack_outcomes` packed, places looked up in ``gazetteer``.
+
+    The garbage collector waits until they are all loaded: they hold no reference cycles,
+    and it would otherwise scan them again and again as they are made (a third of the
+    time of loading them)."""
+    with _collector_paused():
+        unpickler = _PlaceIdUnpickler(io.BytesIO(data), gazetteer)
+        outcomes: list[ArticleOutput | Skipped] = unpickler.load()
     return outcomes
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _gazetteer_of(analyser: AnalyseFn) -> Gazetteer | None:
@@ -266,28 +285,57 @@ def chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
         yield chunk
 
 
+#: A chunk's outcomes: analysed here (a list), or on their way from a worker (a future).
+_Outcomes = list[Analysed] | Future[list[Analysed] | bytes]
+
+
+def _is_ready(outcomes: _Outcomes) -> bool:
+    return not isinstance(outcomes, Future) or outcomes.done()
+
+
+def _queued_in_pool(pending: deque[tuple[list[Article], _Outcomes]]) -> int:
+    return sum(not _is_ready(outcomes) for _chunk, outcomes in pending)
+
+
 def _ordered_pool_map(
     analyser: AnalyseFn,
     articles: Iterable[Article],
     jobs: int,
     chunk_size: int,
 ) -> Iterator[tuple[Article, ArticleOutput | Skipped]]:
+    """``jobs - 1`` worker processes, and this process as the last of the ``jobs``.
+
+    Every chunk a worker analyses is pickled there and unpickled here (about a tenth of
+    the work of analysing it); a chunk this process analyses itself costs nothing more.
+    So chunks go to the pool while a worker is short of work, and this process analyses
+    the next chunk whenever all of them have :data:`WINDOW_PER_WORKER` queued: the load
+    balances itself, whatever else the caller does with the outcomes between chunks.
+    """
     context = _pool_context()
     if isinstance(analyser, Analyser) and context.get_start_method() == "fork":
         # Build the automaton once here: forked workers share it (copy-on-write).
         analyser.toponymizer  # noqa: B018
-    window = max(2, jobs * WINDOW_PER_WORKER)
-    pending: deque[tuple[list[Article], Future[list[ArticleOutput | Skipped] | bytes]]] = deque()
+    workers = jobs - 1
+    queue_limit = workers * WINDOW_PER_WORKER
+    # Outcomes wait here in input order; this process's own run ahead of a worker's late
+    # one for at most as many chunks again as the workers have queued.
+    window = 2 * jobs * WINDOW_PER_WORKER
+    pending: deque[tuple[list[Article], _Outcomes]] = deque()
     gazetteer = _gazetteer_of(analyser)
     # Forked workers share the parent's objects copy-on-write; keep the garbage collector
     # from writing to (and so copying) them, as it would when it scans them.
     gc.freeze()
     with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(analyser,)
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(analyser,)
     ) as pool:
         try:
             for chunk in chunks(articles, chunk_size):
-                pending.append((chunk, pool.submit(_analyse_chunk, chunk)))
+                if _queued_in_pool(pending) < queue_limit:
+                    pending.append((chunk, pool.submit(_analyse_chunk, chunk)))
+                else:
+                    pending.append((chunk, outcomes_of(analyser, chunk)))
+                while pending and _is_ready(pending[0][1]):
+                    yield from _collect(*pending.popleft(), gazetteer)
                 if len(pending) >= window:
                     yield from _collect(*pending.popleft(), gazetteer)
             while pending:
@@ -298,21 +346,20 @@ def _ordered_pool_map(
             ) from exc
         finally:
             gc.unfreeze()
-            for _chunk, future in pending:
-                future.cancel()
+            for _chunk, outcomes in pending:
+                if isinstance(outcomes, Future):
+                    outcomes.cancel()
 
 
 def _collect(
-    chunk: list[Article],
-    future: Future[list[ArticleOutput | Skipped] | bytes],
-    gazetteer: Gazetteer | None,
+    chunk: list[Article], outcomes: _Outcomes, gazetteer: Gazetteer | None
 ) -> Iterator[tuple[Article, ArticleOutput | Skipped]]:
-    outcomes = future.result()
-    if isinstance(outcomes, bytes):
+    arrived = outcomes.result() if isinstance(outcomes, Future) else outcomes
+    if isinstance(arrived, bytes):
         if gazetteer is None:  # pragma: no cover - packed only where the analyser has one
             raise RuntimeError("packed outcomes without a gazetteer to unpack them")
-        outcomes = unpack_outcomes(outcomes, gazetteer)
-    yield from zip(chunk, outcomes, strict=True)
+        arrived = unpack_outcomes(arrived, gazetteer)
+    yield from zip(chunk, arrived, strict=True)
 
 
 def analyse_each(
@@ -325,7 +372,8 @@ def analyse_each(
 
     ``analyser`` is built once by the caller and handed to every worker (inherited under
     ``fork``, pickled once per worker under ``spawn``). With ``jobs == 1`` everything runs
-    here, with no pool.
+    here, with no pool; with more, ``jobs - 1`` worker processes and this one share the
+    work (see :func:`_ordered_pool_map`).
     """
     if jobs < 1:
         raise GeoError(f"--jobs must be at least 1, not {jobs}")
@@ -333,5 +381,5 @@ def analyse_each(
         for chunk in chunks(articles, chunk_size):
             yield from zip(chunk, outcomes_of(analyser, chunk), strict=True)
         return
-    log.info("analysing with %d worker processes", jobs)
+    log.info("analysing in this process and %d worker processes", jobs - 1)
     yield from _ordered_pool_map(analyser, articles, jobs, chunk_size)

@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import re
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -14,7 +15,13 @@ import pytest
 from geo.articles import Skipped
 from geo.errors import ArticleError, GeoError
 from geo.models import Article, Mention, Place
-from geo.parallel import Analysed, ArticleOutput, analyse_each, analyse_safely
+from geo.parallel import (
+    WINDOW_PER_WORKER,
+    Analysed,
+    ArticleOutput,
+    analyse_each,
+    analyse_safely,
+)
 
 HAMLET = Place(id="t:hamlet", name="Hamlet", lat=41.0, lon=44.0, kind="village", country="ZZ")
 _WORD = re.compile(r"\b[A-Z][a-z]+\b")
@@ -22,18 +29,24 @@ _WORD = re.compile(r"\b[A-Z][a-z]+\b")
 
 class CountingAnalyser:
     """A stand-in for the stages: a mention per capitalised word, plus which process and
-    which call of this instance produced it (to prove one instance per worker)."""
+    which call of this instance produced it (to prove one instance per process).
 
-    def __init__(self) -> None:
+    ``delay`` seconds per article keep the workers busy, so that this process takes its
+    share; "DIE" ends a worker process (never this one, which runs the tests)."""
+
+    def __init__(self, delay: float = 0.0) -> None:
         self.calls = 0
+        self.delay = delay
+        self.home = os.getpid()
 
     def __call__(self, article: Article) -> ArticleOutput:
         self.calls += 1
+        time.sleep(self.delay)
         if "POISON" in article.text:
             raise ArticleError("poisoned text")
         if "BUG" in article.text:
             raise KeyError("a defect")
-        if "DIE" in article.text:
+        if "DIE" in article.text and os.getpid() != self.home:
             os._exit(3)
         mentions = tuple(
             Mention(
@@ -72,19 +85,38 @@ def test_parallel_output_equals_single_process_in_input_order() -> None:
     assert all(isinstance(o, ArticleOutput) for _, o in double)
 
 
-def test_each_worker_uses_one_analyser_for_all_its_documents() -> None:
-    articles = corpus(200)
-    outputs = [o for _, o in analyse_each(articles, CountingAnalyser(), jobs=2, chunk_size=5)]
-    calls_by_pid: dict[str, list[int]] = {}
+def calls_by_process(outputs: Iterable[Analysed]) -> dict[str, list[int]]:
+    """Which calls of which process's analyser produced ``outputs``."""
+    calls: dict[str, list[int]] = {}
     for output in outputs:
         assert isinstance(output, ArticleOutput)
         pid, call = output.mentions[0].reason.split(":")
-        calls_by_pid.setdefault(pid, []).append(int(call))
-    assert str(os.getpid()) not in calls_by_pid  # the work happened in workers
+        calls.setdefault(pid, []).append(int(call))
+    return calls
+
+
+def test_each_process_uses_one_analyser_for_all_its_documents() -> None:
+    articles = corpus(200)
+    outputs = [o for _, o in analyse_each(articles, CountingAnalyser(), jobs=3, chunk_size=5)]
+    calls_by_pid = calls_by_process(outputs)
+    assert set(calls_by_pid) - {str(os.getpid())}  # workers did some of the work
     for calls in calls_by_pid.values():
         # One instance per process: its call counter runs 1, 2, 3, ... without restarting.
         assert sorted(calls) == list(range(1, len(calls) + 1))
     assert sum(len(c) for c in calls_by_pid.values()) == len(articles)
+
+
+def test_this_process_analyses_while_the_workers_are_busy() -> None:
+    """With --jobs 2 there is one worker; this process takes a chunk whenever the worker
+    has a full queue, and the outcomes still come in input order."""
+    articles = corpus(60)
+    pairs = list(analyse_each(articles, CountingAnalyser(delay=0.005), jobs=2, chunk_size=2))
+    assert [a.doc for a, _ in pairs] == [a.doc for a in articles]
+    calls_by_pid = calls_by_process(o for _, o in pairs)
+    assert len(calls_by_pid) == 2  # this process and its one worker
+    here = calls_by_pid[str(os.getpid())]
+    # The worker's queue filled first (the first chunks are its), then both took chunks.
+    assert 2 * WINDOW_PER_WORKER <= len(here) <= len(articles) - 2 * WINDOW_PER_WORKER
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -110,7 +142,8 @@ def test_analyse_safely_does_not_swallow_keyboard_interrupt() -> None:
 
 
 def test_a_dead_worker_is_a_clear_error() -> None:
-    articles = [*corpus(10), Article(doc="fatal", text="DIE now"), *corpus(10)]
+    # The first chunk always goes to a worker (none has work queued yet).
+    articles = [Article(doc="fatal", text="DIE now"), *corpus(20)]
     with pytest.raises(GeoError, match="worker process died"):
         list(analyse_each(articles, CountingAnalyser(), jobs=2, chunk_size=2))
 
@@ -128,7 +161,8 @@ def test_input_streams_through_a_bounded_window() -> None:
     first = list(itertools.islice(results, 50))
     results.close()  # type: ignore[attr-defined]
     assert [a.doc for a, _ in first] == [f"e{i}" for i in range(50)]
-    assert next(pulled) < 50 + 2 * 4 * 4 + 4 + 1  # read ahead by at most the window
+    window = 2 * 2 * WINDOW_PER_WORKER * 4  # chunks of outcomes held for --jobs 2, in articles
+    assert next(pulled) < 50 + window + 4 + 1  # read ahead by at most the window
 
 
 def test_jobs_below_one_is_refused() -> None:
@@ -261,6 +295,30 @@ def test_outcomes_travel_with_gazetteer_places_as_ids() -> None:
     assert first.mentions[0].place is gori
     assert first.mentions[1].place == HAMLET
     assert first.mentions[2].place == altered and first.mentions[2].place is not gori
+
+
+def test_unpacking_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """The collector is paused while outcomes load, then back as it was, also after an
+    error (a truncated pack)."""
+    import gc
+    import pickle
+
+    from geo.gazetteer import Gazetteer
+    from geo.parallel import pack_outcomes, unpack_outcomes
+
+    gazetteer = Gazetteer.load(world=False)
+    data = pack_outcomes([ArticleOutput("a")], gazetteer)
+    was_enabled = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            gc.enable() if enabled else gc.disable()
+            assert unpack_outcomes(data, gazetteer) == [ArticleOutput("a")]
+            assert gc.isenabled() is enabled
+            with pytest.raises(pickle.UnpicklingError):
+                unpack_outcomes(data[:-3], gazetteer)
+            assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was_enabled else gc.disable()
 
 
 def test_results_pickle_field_for_field_and_validate_on_loading() -> None:
