@@ -165,6 +165,8 @@ def _orient(geom: BaseGeometry) -> BaseGeometry:
 
 
 _COLLECTION_HEAD = '{"type":"FeatureCollection","features":[\n'
+#: Compact JSON of a Feature's properties (one encoder, not one per feature).
+_PROPERTIES_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 _COLLECTION_TAIL = "\n]}\n"
 
 
@@ -179,8 +181,39 @@ def feature_texts(frame: gpd.GeoDataFrame, columns: Sequence[str] | None = None)
     geometries = rfc7946_geometries(frame.geometry)
     for i, geometry in enumerate(geometries):
         properties = {c: jsonable(values[c][i]) for c in names}
-        body = json.dumps(properties, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        body = _PROPERTIES_ENCODER.encode(properties)
         yield f'{{"type":"Feature","properties":{body},"geometry":{geometry or "null"}}}'
+
+
+def row_feature_texts(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> Iterator[str]:
+    """Rows (dicts of ``columns`` and a lon/lat ``geometry``) as the Feature texts
+    :func:`feature_texts` writes for a frame of them, without building the frame: a
+    geometry object shared by many rows is converted once."""
+    geometry_texts: dict[int, tuple[BaseGeometry | None, str]] = {}
+    for row in rows:
+        geometry = row["geometry"]
+        known = geometry_texts.get(id(geometry))
+        if known is None:  # (the geometry is kept alive with its text, so ids stay unique)
+            known = geometry_texts[id(geometry)] = (geometry, _geometry_text(geometry))
+        properties = {c: _json_value(row[c]) for c in columns}
+        body = _PROPERTIES_ENCODER.encode(properties)
+        yield f'{{"type":"Feature","properties":{body},"geometry":{known[1]}}}'
+
+
+#: Types JSON writes as they are (most values of a row): no need to ask :func:`jsonable`.
+_VERBATIM = frozenset({str, int, bool, type(None)})
+
+
+def _json_value(value: Any) -> Any:
+    """:func:`jsonable`, answered without it for a str, int, bool, None or finite float."""
+    kind = type(value)
+    if kind in _VERBATIM or (kind is float and math.isfinite(value)):
+        return value
+    return jsonable(value)
+
+
+def _geometry_text(geometry: BaseGeometry | None) -> str:
+    return rfc7946_geometries([geometry])[0] or "null"
 
 
 def feature_collection_text(frame: gpd.GeoDataFrame, columns: Sequence[str] | None = None) -> str:
@@ -205,13 +238,18 @@ def write_geojson(
     import geopandas as gpd
 
     chunks = [frames] if isinstance(frames, gpd.GeoDataFrame) else frames
+    texts = (text for frame in chunks for text in feature_texts(frame, columns))
+    return write_feature_collection(texts, path)
+
+
+def write_feature_collection(feature_texts: Iterable[str], path: str | Path) -> Path:
+    """Write a FeatureCollection of Feature texts atomically, streamed as they come."""
     with atomic_open(path, "x", encoding="utf-8") as handle:
         handle.write(_COLLECTION_HEAD)
         separator = ""
-        for frame in chunks:
-            for text in feature_texts(frame, columns):
-                handle.write(separator + text)
-                separator = ",\n"
+        for text in feature_texts:
+            handle.write(separator + text)
+            separator = ",\n"
         handle.write(_COLLECTION_TAIL)
     return Path(path)
 
@@ -311,14 +349,15 @@ def _folder(out_dir: str | Path) -> Path:
 
 def _write_always(
     events: gpd.GeoDataFrame,
-    place_chunks: Iterable[gpd.GeoDataFrame],
+    place_features: Iterable[str],
     checks: Sequence[Check],
     folder: Path,
 ) -> list[Path]:
-    """The files of every run: events.geojson, places.geojson (from chunks), checks.csv."""
+    """The files of every run: events.geojson, places.geojson (streamed from its Feature
+    texts), checks.csv."""
     return [
         write_geojson(events, folder / "events.geojson"),
-        write_geojson(place_chunks, folder / "places.geojson"),
+        write_feature_collection(place_features, folder / "places.geojson"),
         write_checks_csv(checks, folder / "checks.csv"),
     ]
 
@@ -358,7 +397,7 @@ def write_frames(
     chosen = _formats(formats)
     folder = _folder(out_dir)
     written = [
-        *_write_always(events, [places], checks, folder),
+        *_write_always(events, feature_texts(places), checks, folder),
         *write_tables(events, places, folder, chosen, estimates),
     ]
     log.info("export: wrote %s", ", ".join(p.name for p in written))
@@ -372,11 +411,14 @@ def write_outputs(
     checks.csv; ``gpkg`` adds geo.gpkg (layers events, places, estimates), ``csv`` adds
     events.csv/places.csv with WKT geometry, ``parquet`` adds GeoParquet files.
 
-    places.geojson is streamed from the mentions in chunks; the whole places frame is
-    built only when a tabular format asks for it. The map is written separately."""
+    places.geojson is streamed from the mentions, a row at a time; the whole places frame
+    is built only when a tabular format asks for it. The map is written separately."""
+    from geo.features import PLACE_COLUMNS, place_rows
+
     chosen = _formats(formats)
     folder = _folder(out_dir)
-    written = _write_always(result.events_frame, result.place_frames(), result.checks, folder)
+    place_features = row_feature_texts(place_rows(result.mentions, result.reference), PLACE_COLUMNS)
+    written = _write_always(result.events_frame, place_features, result.checks, folder)
     if {"gpkg", "csv", "parquet"} & set(chosen):
         written += write_tables(
             result.events_frame, result.places_frame, folder, chosen, result.estimates_frame

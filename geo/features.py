@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
@@ -422,25 +422,36 @@ def _unique_ids(rows: list[dict[str, Any]]) -> None:
 
 def mentions_to_frame(mentions: Iterable[Mention], reference: Place) -> gpd.GeoDataFrame:
     """One Point per resolved toponym mention (demonyms and unresolved names are skipped)."""
-    rows = [
-        {
+    return _frame(list(place_rows(mentions, reference)), PLACE_COLUMNS)
+
+
+def place_rows(mentions: Iterable[Mention], reference: Place) -> Iterator[dict[str, Any]]:
+    """The rows of :func:`mentions_to_frame` (:data:`PLACE_COLUMNS` and a geometry), one
+    at a time. A place's distance and point are computed once, and all the rows of one
+    place share its point object."""
+    per_place: dict[int, tuple[Place, float | None, Point]] = {}
+    for m in mentions:
+        place = m.place
+        if m.type != "toponym" or place is None:
+            continue
+        known = per_place.get(id(place))
+        if known is None:
+            distance = _round(geodesy.distance_km(reference, place))
+            known = per_place[id(place)] = (place, distance, geodesy.place_point(place))
+        yield {
             "doc": m.doc,
             "text": m.text,
-            "name": m.place.name,
-            "place_id": m.place.id,
-            "kind": m.place.kind,
-            "country": m.place.country,
+            "name": place.name,
+            "place_id": place.id,
+            "kind": place.kind,
+            "country": place.country,
             "char_start": m.start,
             "char_end": m.end,
             "score": m.score,
             "reason": m.reason,
-            "distance_km": _round(geodesy.distance_km(reference, m.place)),
-            "geometry": geodesy.place_point(m.place),
+            "distance_km": known[1],
+            "geometry": known[2],
         }
-        for m in mentions
-        if m.type == "toponym" and m.place is not None
-    ]
-    return _frame(rows, PLACE_COLUMNS)
 
 
 def _shape(geometry: BaseGeometry) -> str:

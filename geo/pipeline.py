@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Mentions per chunk when places are exported streaming.
-PLACE_CHUNK_ROWS = 5000
-
 
 @dataclass
 class Result:
@@ -66,17 +63,6 @@ class Result:
 
             self._frames["places"] = mentions_to_frame(self.mentions, self.reference)
         return self._frames["places"]
-
-    def place_frames(self, chunk_rows: int = PLACE_CHUNK_ROWS) -> Iterator[gpd.GeoDataFrame]:
-        """The rows of :attr:`places_frame` in chunks of up to ``chunk_rows`` mentions, built
-        one at a time (for streaming exports of large runs)."""
-        from geo.features import mentions_to_frame
-
-        if "places" in self._frames:
-            yield self._frames["places"]
-            return
-        for start in range(0, max(len(self.mentions), 1), chunk_rows):
-            yield mentions_to_frame(self.mentions[start : start + chunk_rows], self.reference)
 
     @property
     def place_tallies(self) -> list[PlaceTally]:

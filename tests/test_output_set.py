@@ -13,7 +13,7 @@ import pytest
 
 from geo.cli import main
 from geo.errors import OutputError
-from geo.export import write_geojson
+from geo.export import feature_texts, write_geojson
 from geo.features import mentions_to_frame
 from geo.output_set import MANIFEST, OutputSet, remove_leftovers, verify
 from geo.pipeline import run
@@ -134,14 +134,43 @@ def sample_result():  # type: ignore[no-untyped-def]
     return run(gazetteer=Gazetteer.load(world=False), settings=Settings(world=False))
 
 
-def test_places_streamed_in_chunks_equal_the_whole_frame(sample_result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    chunks = list(sample_result.place_frames(chunk_rows=3))  # before the whole frame is cached
-    assert len(chunks) > 2
-    assert len(sample_result.places_frame) > 7
-    streamed = write_geojson(chunks, tmp_path / "streamed.geojson").read_bytes()
+def test_places_streamed_from_mentions_equal_the_whole_frame(sample_result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """places.geojson written row by row from the mentions is byte for byte the file the
+    whole places frame gives, chunked or not."""
+    from geo.export import row_feature_texts, write_feature_collection
+    from geo.features import PLACE_COLUMNS, place_rows
+
+    mentions, reference = sample_result.mentions, sample_result.reference
+    rows = place_rows(mentions, reference)
+    streamed = write_feature_collection(
+        row_feature_texts(rows, PLACE_COLUMNS), tmp_path / "streamed.geojson"
+    ).read_bytes()
     whole = write_geojson(sample_result.places_frame, tmp_path / "whole.geojson").read_bytes()
-    assert streamed == whole
-    assert len(json.loads(streamed)["features"]) == len(sample_result.places_frame)
+    chunks = [mentions_to_frame(mentions[i : i + 3], reference) for i in range(0, len(mentions), 3)]
+    chunked = write_geojson(chunks, tmp_path / "chunked.geojson").read_bytes()
+    assert streamed == whole == chunked
+    features = json.loads(streamed)["features"]
+    assert len(features) == len(sample_result.places_frame) > 7
+    assert len({f["properties"]["place_id"] for f in features}) < len(features)  # shared places
+    assert all(f["geometry"]["type"] == "Point" for f in features)
+
+
+def test_row_features_convert_values_as_the_frame_does(tmp_path: Path) -> None:
+    """Missing distances, None and non-finite numbers come out as null, as from a frame."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo.export import row_feature_texts
+
+    point = Point(44.123456789, 41.5)
+    rows = [
+        {"a": "x\u00e9", "n": 1, "d": None, "f": 2.5, "geometry": point},
+        {"a": None, "n": 2, "d": 3.25, "f": float("nan"), "geometry": point},
+        {"a": "z", "n": 3, "d": 1.0, "f": 0.1, "geometry": Point(-1.0, 2.0)},
+    ]
+    columns = ["a", "n", "d", "f"]
+    frame = gpd.GeoDataFrame(rows, columns=[*columns, "geometry"], crs="EPSG:4326")
+    assert list(row_feature_texts(rows, columns)) == list(feature_texts(frame))
 
 
 def test_place_tallies_from_mentions_equal_those_from_the_frame(sample_result) -> None:  # type: ignore[no-untyped-def]
