@@ -19,6 +19,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from geo.errors import GeoValueError, OutputError
-from geo.models import Check
+from geo.models import Check, Mention, Place
 from geo.settings import OUTPUT_FORMATS
 
 if TYPE_CHECKING:
@@ -185,23 +186,67 @@ def feature_texts(frame: gpd.GeoDataFrame, columns: Sequence[str] | None = None)
         yield f'{{"type":"Feature","properties":{body},"geometry":{geometry or "null"}}}'
 
 
-def row_feature_texts(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> Iterator[str]:
-    """Rows (dicts of ``columns`` and a lon/lat ``geometry``) as the Feature texts
-    :func:`feature_texts` writes for a frame of them, without building the frame: a
-    geometry object shared by many rows is converted once."""
-    geometry_texts: dict[int, tuple[BaseGeometry | None, str]] = {}
-    for row in rows:
+def place_feature_texts(mentions: Iterable[Mention], reference: Place) -> Iterator[str]:
+    """The Features of places.geojson, one per resolved toponym mention: the text
+    :func:`feature_texts` gives for ``mentions_to_frame(mentions, reference)``, without
+    the frame. Each text is put together from parts that are worked out once: a place's
+    columns and point (the rows of one place share its point object, see
+    :func:`geo.features.place_rows`) and each distinct document id, name and reason."""
+    from geo.features import PLACE_COLUMNS, place_rows
+
+    if PLACE_COLUMNS != _PLACE_TEXT_ORDER:  # pragma: no cover - a guard for who edits one
+        raise RuntimeError("place_feature_texts must follow features.PLACE_COLUMNS")
+    strings: dict[str, str] = {}
+    places: dict[int, tuple[BaseGeometry, str, str]] = {}
+    for row in place_rows(mentions, reference):
         geometry = row["geometry"]
-        known = geometry_texts.get(id(geometry))
-        if known is None:  # (the geometry is kept alive with its text, so ids stay unique)
-            known = geometry_texts[id(geometry)] = (geometry, _geometry_text(geometry))
-        properties = {c: _json_value(row[c]) for c in columns}
-        body = _PROPERTIES_ENCODER.encode(properties)
-        yield f'{{"type":"Feature","properties":{body},"geometry":{known[1]}}}'
+        shared = places.get(id(geometry))
+        if shared is None:  # (the point is kept with its parts, so its id stays its own)
+            middle = "".join(
+                f',"{column}":{_json_text(row[column])}'
+                for column in ("name", "place_id", "kind", "country")
+            )
+            tail = f',"distance_km":{_json_text(row["distance_km"])}}},"geometry":'
+            shared = places[id(geometry)] = (geometry, middle, tail + _geometry_text(geometry))
+        doc = strings.get(row["doc"]) or _memo(strings, row["doc"])
+        text = strings.get(row["text"]) or _memo(strings, row["text"])
+        reason = strings.get(row["reason"]) or _memo(strings, row["reason"])
+        start, end = _json_text(row["char_start"]), _json_text(row["char_end"])
+        yield (
+            f'{{"type":"Feature","properties":{{"doc":{doc},"text":{text}{shared[1]}'
+            f',"char_start":{start},"char_end":{end},"score":{_json_text(row["score"])}'
+            f',"reason":{reason}{shared[2]}}}'
+        )
 
 
-#: Types JSON writes as they are (most values of a row): no need to ask :func:`jsonable`.
-_VERBATIM = frozenset({str, int, bool, type(None)})
+_PLACE_TEXT_ORDER = (
+    "doc",
+    "text",
+    "name",
+    "place_id",
+    "kind",
+    "country",
+    "char_start",
+    "char_end",
+    "score",
+    "reason",
+    "distance_km",
+)
+
+
+def _memo(strings: dict[str, str], value: Any) -> str:
+    text = strings[value] = _json_text(value)
+    return text
+
+
+def _json_text(value: Any) -> str:
+    """``value`` as compact JSON, as :func:`feature_texts` writes it (via :func:`jsonable`)."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is int or (kind is float and math.isfinite(value)):
+        return repr(value)
+    return _PROPERTIES_ENCODER.encode(_json_value(value))
 
 
 def _json_value(value: Any) -> Any:
@@ -210,6 +255,10 @@ def _json_value(value: Any) -> Any:
     if kind in _VERBATIM or (kind is float and math.isfinite(value)):
         return value
     return jsonable(value)
+
+
+#: Types JSON writes as they are: no need to ask :func:`jsonable`.
+_VERBATIM = frozenset({str, int, bool, type(None)})
 
 
 def _geometry_text(geometry: BaseGeometry | None) -> str:
@@ -413,11 +462,9 @@ def write_outputs(
 
     places.geojson is streamed from the mentions, a row at a time; the whole places frame
     is built only when a tabular format asks for it. The map is written separately."""
-    from geo.features import PLACE_COLUMNS, place_rows
-
     chosen = _formats(formats)
     folder = _folder(out_dir)
-    place_features = row_feature_texts(place_rows(result.mentions, result.reference), PLACE_COLUMNS)
+    place_features = place_feature_texts(result.mentions, result.reference)
     written = _write_always(result.events_frame, place_features, result.checks, folder)
     if {"gpkg", "csv", "parquet"} & set(chosen):
         written += write_tables(

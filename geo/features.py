@@ -447,7 +447,7 @@ def place_rows(mentions: Iterable[Mention], reference: Place) -> Iterator[dict[s
             "country": place.country,
             "char_start": m.start,
             "char_end": m.end,
-            "score": m.score,
+            "score": float(m.score),
             "reason": m.reason,
             "distance_km": known[1],
             "geometry": known[2],

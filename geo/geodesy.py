@@ -200,7 +200,7 @@ def ring(lat: float, lon: float, km: float, segments: int = 128) -> Polygon:
     lons, lats, _ = WGS84.fwd(
         np.full(segments, lon), np.full(segments, lat), bearings, np.full(segments, km * 1000.0)
     )
-    return orient(Polygon(zip(_unwrap(lons, lon), lats, strict=True)), sign=1.0)
+    return orient(Polygon(np.column_stack((_unwrap(lons, lon), lats))), sign=1.0)
 
 
 def arc(
@@ -217,7 +217,7 @@ def arc(
     lons, lats, _ = WGS84.fwd(
         np.full(segments, lon), np.full(segments, lat), bearings, np.full(segments, km * 1000.0)
     )
-    return LineString(zip(_unwrap(lons, lon), lats, strict=True))
+    return LineString(np.column_stack((_unwrap(lons, lon), lats)))
 
 
 def path_distances_km(line_places: Sequence[Place], origin: Place) -> tuple[float, float]:

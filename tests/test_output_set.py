@@ -13,7 +13,12 @@ import pytest
 
 from geo.cli import main
 from geo.errors import OutputError
-from geo.export import feature_texts, write_geojson
+from geo.export import (
+    feature_texts,
+    place_feature_texts,
+    write_feature_collection,
+    write_geojson,
+)
 from geo.features import mentions_to_frame
 from geo.output_set import MANIFEST, OutputSet, remove_leftovers, verify
 from geo.pipeline import run
@@ -135,15 +140,11 @@ def sample_result():  # type: ignore[no-untyped-def]
 
 
 def test_places_streamed_from_mentions_equal_the_whole_frame(sample_result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """places.geojson written row by row from the mentions is byte for byte the file the
-    whole places frame gives, chunked or not."""
-    from geo.export import row_feature_texts, write_feature_collection
-    from geo.features import PLACE_COLUMNS, place_rows
-
+    """places.geojson written a mention at a time is byte for byte the file the whole
+    places frame gives, chunked or not."""
     mentions, reference = sample_result.mentions, sample_result.reference
-    rows = place_rows(mentions, reference)
     streamed = write_feature_collection(
-        row_feature_texts(rows, PLACE_COLUMNS), tmp_path / "streamed.geojson"
+        place_feature_texts(mentions, reference), tmp_path / "streamed.geojson"
     ).read_bytes()
     whole = write_geojson(sample_result.places_frame, tmp_path / "whole.geojson").read_bytes()
     chunks = [mentions_to_frame(mentions[i : i + 3], reference) for i in range(0, len(mentions), 3)]
@@ -155,22 +156,29 @@ def test_places_streamed_from_mentions_equal_the_whole_frame(sample_result, tmp_
     assert all(f["geometry"]["type"] == "Point" for f in features)
 
 
-def test_row_features_convert_values_as_the_frame_does(tmp_path: Path) -> None:
-    """Missing distances, None and non-finite numbers come out as null, as from a frame."""
-    import geopandas as gpd
-    from shapely.geometry import Point
+def test_place_features_write_values_as_the_frame_does() -> None:
+    """Odd values come out as from a frame: quotes, non-ASCII and control characters in
+    strings, a missing country, an unknown distance, a non-finite or whole-number score,
+    and two places at the same point."""
+    from geo.models import Mention, Place
 
-    from geo.export import row_feature_texts
-
-    point = Point(44.123456789, 41.5)
-    rows = [
-        {"a": "x\u00e9", "n": 1, "d": None, "f": 2.5, "geometry": point},
-        {"a": None, "n": 2, "d": 3.25, "f": float("nan"), "geometry": point},
-        {"a": "z", "n": 3, "d": 1.0, "f": 0.1, "geometry": Point(-1.0, 2.0)},
+    home = Place("t:home", 'Home "Base"', 41.5, 44.123456789, "base", None)
+    twin = Place(
+        id="t:twin", name="Twin\u00e9", lat=41.5, lon=44.123456789, kind="town", country="GE"
+    )
+    far = Place(id="t:far", name="Far", lat=-33.9, lon=151.2, kind="city", country="AU")
+    mentions = [
+        Mention("d\t1", 'Home "Base"', 0, 11, home, 0.5, "only \u2013 reading"),
+        Mention("d\t1", "Twin\u00e9", 20, 25, twin, float("nan"), "capital\nphrase"),
+        Mention("d2", "Far", 3, 6, far, 1, ""),
+        Mention("d2", "Home", 9, 13, home, float("inf"), "again"),
+        Mention("d2", "Russian", 20, 27, far, 0.9, "demonym", "demonym"),  # not a place row
+        Mention("d2", "Nowhere", 30, 37, None),  # unresolved: not a place row
     ]
-    columns = ["a", "n", "d", "f"]
-    frame = gpd.GeoDataFrame(rows, columns=[*columns, "geometry"], crs="EPSG:4326")
-    assert list(row_feature_texts(rows, columns)) == list(feature_texts(frame))
+    for reference in (home, far):
+        frame = mentions_to_frame(mentions, reference)
+        assert list(place_feature_texts(mentions, reference)) == list(feature_texts(frame))
+        assert len(frame) == 4
 
 
 def test_place_tallies_from_mentions_equal_those_from_the_frame(sample_result) -> None:  # type: ignore[no-untyped-def]
