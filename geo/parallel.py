@@ -378,8 +378,13 @@ def analyse_each(
     if jobs < 1:
         raise GeoError(f"--jobs must be at least 1, not {jobs}")
     if jobs == 1:
-        for chunk in chunks(articles, chunk_size):
-            yield from zip(chunk, outcomes_of(analyser, chunk), strict=True)
+        # The collector need not scan the gazetteer and automaton again and again.
+        gc.freeze()
+        try:
+            for chunk in chunks(articles, chunk_size):
+                yield from zip(chunk, outcomes_of(analyser, chunk), strict=True)
+        finally:
+            gc.unfreeze()
         return
     log.info("analysing in this process and %d worker processes", jobs - 1)
     yield from _ordered_pool_map(analyser, articles, jobs, chunk_size)

@@ -165,6 +165,23 @@ def test_input_streams_through_a_bounded_window() -> None:
     assert next(pulled) < 50 + window + 4 + 1  # read ahead by at most the window
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_heap_is_frozen_for_the_run_and_thawed_after(jobs: int) -> None:
+    """What exists when the run starts (the gazetteer, the automaton) is kept out of the
+    collector's scans while articles are analysed, and handed back to it after, also
+    when the caller stops early."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    results = analyse_each(corpus(40), CountingAnalyser(), jobs=jobs, chunk_size=4)
+    next(results)
+    assert gc.get_freeze_count() > 0
+    results.close()  # type: ignore[attr-defined]
+    assert gc.get_freeze_count() == 0
+    assert len(list(analyse_each(corpus(40), CountingAnalyser(), jobs=jobs))) == 40
+    assert gc.get_freeze_count() == 0
+
+
 def test_jobs_below_one_is_refused() -> None:
     with pytest.raises(GeoError, match="at least 1"):
         list(analyse_each(corpus(1), CountingAnalyser(), jobs=0))
