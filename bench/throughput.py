@@ -25,6 +25,9 @@ Usage::
 Each ``geo`` run is repeated (``--repeat``, each time in a fresh process) and the fastest is
 reported, with the docs/s of every run beside it: on a shared or virtual machine the same
 run varies by a fifth or more, and the fastest is the one least disturbed by other work.
+The runs go in rounds (``--jobs 1``, ``--jobs N``, the independent processes; then the
+``geo map`` runs in turn), and speed-ups are also given as the median of the rounds' own:
+the machine drifts over minutes, and runs that take turns see the same drift.
 """
 
 from __future__ import annotations
@@ -157,67 +160,72 @@ def part_share(count: int, shares: int, share: int, world: bool) -> dict[str, An
     return {"docs": len(articles), "seconds": time.perf_counter() - started}
 
 
-def independent_processes(args: argparse.Namespace) -> dict[str, Any]:
+def independent_run(args: argparse.Namespace) -> dict[str, Any]:
     """``--jobs`` single processes started together on shares of the documents: their
-    combined docs/s (all documents over the slowest one's time), fastest of ``--repeat``."""
-    best: dict[str, Any] | None = None
-    for _ in range(max(1, args.repeat)):
-        children = []
-        for share in range(args.jobs):
-            command = [PYTHON, __file__, "--part", "share", "--docs", str(args.docs)]
-            command += ["--jobs", str(args.jobs), "--share", str(share)]
-            command += ["--no-world"] if args.no_world else []
-            child = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-            )
-            children.append(child)
-        for child in children:  # all set up before any starts
-            assert child.stdout is not None
-            child.stdout.readline()
-        for child in children:
-            assert child.stdin is not None
-            child.stdin.write("go\n")
-            child.stdin.flush()
-        shares = []
-        for child in children:
-            out, _ = child.communicate()
-            shares.append(json.loads(out.strip().splitlines()[-1]))
-        seconds = max(share["seconds"] for share in shares)
-        docs = sum(share["docs"] for share in shares)
-        run = {"docs": docs, "seconds": round(seconds, 3), "docs_per_s": round(docs / seconds, 1)}
-        if best is None or run["seconds"] < best["seconds"]:
-            best = run
-    assert best is not None
-    return best
+    combined docs/s (all documents over the slowest one's time)."""
+    children = []
+    for share in range(args.jobs):
+        command = [PYTHON, __file__, "--part", "share", "--docs", str(args.docs)]
+        command += ["--jobs", str(args.jobs), "--share", str(share)]
+        command += ["--no-world"] if args.no_world else []
+        children.append(
+            subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        )
+    for child in children:  # all set up before any starts
+        assert child.stdout is not None
+        child.stdout.readline()
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    shares = []
+    for child in children:
+        out, _ = child.communicate()
+        if child.returncode != 0:
+            return {"engine": "independent", "error": ["a share process failed"]}
+        shares.append(json.loads(out.strip().splitlines()[-1]))
+    seconds = max(share["seconds"] for share in shares)
+    docs = sum(share["docs"] for share in shares)
+    return {
+        "engine": f"{args.jobs} independent processes",
+        "docs": docs,
+        "seconds": round(seconds, 3),
+        "docs_per_s": round(docs / seconds, 1),
+    }
 
 
-def map_end_to_end(args: argparse.Namespace, jobs: int) -> dict[str, Any]:
-    """Wall time of ``geo map`` on the documents as one JSONL file, fastest of ``--repeat``."""
+def map_end_to_end(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Wall times of ``geo map`` on the documents as one JSONL file, ``--jobs 1`` and
+    ``--jobs N`` taking turns, ``--repeat`` rounds: the fastest of each, with every run."""
     import tempfile
 
     docs = corpus(args.docs)
-    times = []
+    job_counts = [1, args.jobs] if args.jobs > 1 else [1]
+    times: dict[int, list[float]] = {jobs: [] for jobs in job_counts}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "docs.jsonl"
         with path.open("w", encoding="utf-8") as handle:
             for doc, text in docs:
                 handle.write(json.dumps({"id": doc, "text": text}) + "\n")
-        command = [GEO, "map", str(path), "--out", str(Path(folder) / "out"), "--jobs", str(jobs)]
-        command += ["--no-world"] if args.no_world else []
         for _ in range(max(1, args.repeat)):
-            started = time.perf_counter()
-            done = subprocess.run(command, capture_output=True, text=True)
-            if done.returncode != 0:
-                return {"jobs": jobs, "error": done.stderr.strip().splitlines()[-1:]}
-            times.append(time.perf_counter() - started)
-    seconds = min(times)
-    return {
-        "jobs": jobs,
-        "docs": len(docs),
-        "seconds": round(seconds, 3),
-        "docs_per_s": round(len(docs) / seconds, 1),
-        "runs_s": [round(t, 2) for t in times],
-    }
+            for jobs in job_counts:
+                command = [GEO, "map", str(path), "--out", str(Path(folder) / "out")]
+                command += ["--jobs", str(jobs)] + (["--no-world"] if args.no_world else [])
+                started = time.perf_counter()
+                done = subprocess.run(command, capture_output=True, text=True)
+                if done.returncode != 0:
+                    return [{"jobs": jobs, "error": done.stderr.strip().splitlines()[-1:]}]
+                times[jobs].append(time.perf_counter() - started)
+    return [
+        {
+            "jobs": jobs,
+            "docs": len(docs),
+            "seconds": round(min(runs), 3),
+            "docs_per_s": round(len(docs) / min(runs), 1),
+            "runs_s": [round(t, 2) for t in runs],
+        }
+        for jobs, runs in times.items()
+    ]
 
 
 def part_dask(count: int, jobs: int, world: bool) -> dict[str, Any]:
@@ -346,16 +354,25 @@ def run_part(part: str, args: argparse.Namespace, jobs: int = 1) -> dict[str, An
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def fastest_of(repeat: int, part: str, args: argparse.Namespace, jobs: int = 1) -> dict[str, Any]:
-    """The fastest of ``repeat`` runs of a part (each in its own process), with the docs/s
-    of every run under ``runs_docs_per_s``."""
-    runs = [run_part(part, args, jobs=jobs) for _ in range(max(1, repeat))]
+def fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest of ``runs`` (of one engine), with the docs/s of every run under
+    ``runs_docs_per_s``."""
     done = [run for run in runs if "error" not in run]
     if not done:
         return runs[0]
     best = dict(min(done, key=lambda run: run["seconds"]))
     best["runs_docs_per_s"] = [run["docs_per_s"] for run in done]
     return best
+
+
+def median_ratio(numerators: list[dict[str, Any]], denominators: list[dict[str, Any]]) -> float:
+    """The median over rounds of one engine's docs/s over another's in the same round."""
+    ratios = [
+        top["docs_per_s"] / bottom["docs_per_s"]
+        for top, bottom in zip(numerators, denominators, strict=True)
+        if "error" not in top and "error" not in bottom
+    ]
+    return statistics.median(ratios) if ratios else float("nan")
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -413,9 +430,17 @@ def main() -> None:
         f"{start['pipeline_import_s']} s; first answer (geo places --text) "
         f"{start['first_answer_s']} s"
     )
-    rows = [fastest_of(args.repeat, "geo", args, jobs=1)]
-    if args.jobs > 1:
-        rows.append(fastest_of(args.repeat, "geo", args, jobs=args.jobs))
+    # Rounds: --jobs 1, --jobs N and the independent processes take turns, so that each
+    # round's figures share the machine's mood of the moment (it drifts by a fifth).
+    singles: list[dict[str, Any]] = []
+    parallels: list[dict[str, Any]] = []
+    ceilings: list[dict[str, Any]] = []
+    for _ in range(max(1, args.repeat)):
+        singles.append(run_part("geo", args, jobs=1))
+        if args.jobs > 1:
+            parallels.append(run_part("geo", args, jobs=args.jobs))
+            ceilings.append(independent_run(args))
+    rows = [fastest(singles)] + ([fastest(parallels)] if parallels else [])
     if args.dask:
         rows.append(run_part("dask", args, jobs=max(2, args.jobs)))
     rows.append(run_part("geotext", args))
@@ -433,20 +458,31 @@ def main() -> None:
             f"automaton {single['automaton_build_s']} s; found {single['mentions']} mentions, "
             f"{single['events']} events, {single['claims']} claims"
         )
-        parallel = next((r for r in rows[1:] if r["engine"].startswith("geo --jobs")), None)
+        parallel = rows[1] if parallels else None
         if parallel and "error" not in parallel:
             speedup = parallel["docs_per_s"] / single["docs_per_s"]
-            ceiling = independent_processes(args)
+            ceiling = fastest(ceilings)
             most = ceiling["docs_per_s"] / single["docs_per_s"]
+            in_rounds = median_ratio(parallels, singles)
+            most_in_rounds = median_ratio(ceilings, singles)
             figures.update(
-                speedup=round(speedup, 2), ceiling=ceiling, ceiling_speedup=round(most, 2)
+                speedup=round(speedup, 2),
+                speedup_median_of_rounds=round(in_rounds, 2),
+                ceiling=ceiling,
+                ceiling_speedup=round(most, 2),
+                ceiling_speedup_median_of_rounds=round(most_in_rounds, 2),
+            )
+            each = ", ".join(f"{run['docs_per_s']:.0f}" for run in ceilings if "error" not in run)
+            print(
+                f"{args.jobs} independent single processes on shares of the same documents "
+                f"(what this machine gives {args.jobs} busy processes): {ceiling['docs_per_s']:.0f}"
+                f" docs/s (runs: {each})"
             )
             print(
-                f"--jobs {args.jobs} speed-up over --jobs 1: {speedup:.2f}x; {args.jobs} "
-                f"independent single processes on shares of the same documents: {most:.2f}x "
-                f"({ceiling['docs_per_s']:.0f} docs/s, fastest of {args.repeat}: what this "
-                f"machine gives {args.jobs} busy processes); --jobs {args.jobs} reaches "
-                f"{speedup / most:.0%} of it"
+                f"--jobs {args.jobs} speed-up over --jobs 1: {speedup:.2f}x fastest against "
+                f"fastest, {in_rounds:.2f}x median of rounds; independent processes: "
+                f"{most:.2f}x and {most_in_rounds:.2f}x; --jobs {args.jobs} reaches "
+                f"{speedup / most:.0%} and {in_rounds / most_in_rounds:.0%} of them"
             )
         baseline = rows[-1]
         if "error" not in baseline:
@@ -454,9 +490,7 @@ def main() -> None:
             figures["ratio_to_geotext"] = round(ratio, 3)
             print(f"geo --jobs 1 / geotext docs/s: {ratio:.3f}")
     if not args.no_end_to_end:
-        ends = [map_end_to_end(args, 1)]
-        if args.jobs > 1:
-            ends.append(map_end_to_end(args, args.jobs))
+        ends = map_end_to_end(args)
         figures["map_end_to_end"] = ends
         for end in ends:
             if "error" in end:
