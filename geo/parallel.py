@@ -172,14 +172,42 @@ def outcomes_of(analyser: AnalyseFn, articles: Sequence[Article]) -> list[Articl
 
 # -- worker processes ------------------------------------------------------------------
 _WORKER_ANALYSER: AnalyseFn | None = None
+_WORKER_CLAIMS: _Claims | None = None
 
 
-def _init_worker(analyser: AnalyseFn) -> None:
-    """Pool initializer: keep the analyser (inherited under fork, unpickled under spawn)."""
-    global _WORKER_ANALYSER
-    _WORKER_ANALYSER = analyser
+def _init_worker(analyser: AnalyseFn, claims: _Claims | None = None) -> None:
+    """Pool initializer: keep the analyser (inherited under fork, unpickled under spawn)
+    and the claims this process and the workers share."""
+    global _WORKER_ANALYSER, _WORKER_CLAIMS
+    _WORKER_ANALYSER, _WORKER_CLAIMS = analyser, claims
     if isinstance(analyser, Analyser):
         analyser.toponymizer  # noqa: B018 - build it now, once, not on the first chunk
+
+
+class _Claims:
+    """Who analyses a chunk sent to the pool: whichever of its worker (when it starts on
+    it) and this process (taking it back rather than wait idle) claims it first.
+
+    One flag per chunk in flight, in shared memory under one lock; chunk ``number`` has
+    slot ``number % slots``, free again long before the number comes round again."""
+
+    def __init__(self, context: BaseContext, slots: int) -> None:
+        self.slots = slots
+        self._flags = context.RawArray("b", slots)
+        self._lock = context.Lock()
+
+    def open(self, number: int) -> None:
+        """Make chunk ``number`` claimable (before it is sent)."""
+        self._flags[number % self.slots] = 0
+
+    def claim(self, number: int) -> bool:
+        """True for the first caller only."""
+        slot = number % self.slots
+        with self._lock:
+            if self._flags[slot]:
+                return False
+            self._flags[slot] = 1
+            return True
 
 
 # -- results sent back by place id -------------------------------------------------------
@@ -261,11 +289,14 @@ def _gazetteer_of(analyser: AnalyseFn) -> Gazetteer | None:
     return analyser.gazetteer if isinstance(analyser, Analyser) else None
 
 
-def _analyse_chunk(articles: list[Article]) -> list[ArticleOutput | Skipped] | bytes:
-    """A worker's task: the outcomes of a chunk (packed by place id with an Analyser)."""
+def _analyse_chunk(number: int, articles: list[Article]) -> list[Analysed] | bytes | None:
+    """A worker's task: the outcomes of chunk ``number`` (packed by place id with an
+    Analyser), or None when this process took the chunk back first."""
     analyser = _WORKER_ANALYSER
     if analyser is None:  # pragma: no cover - the initializer always runs first
         raise RuntimeError("worker used before its initializer ran")
+    if _WORKER_CLAIMS is not None and not _WORKER_CLAIMS.claim(number):
+        return None
     outcomes = outcomes_of(analyser, articles)
     gazetteer = _gazetteer_of(analyser)
     return outcomes if gazetteer is None else pack_outcomes(outcomes, gazetteer)
@@ -286,15 +317,29 @@ def chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
 
 
 #: A chunk's outcomes: analysed here (a list), or on their way from a worker (a future).
-_Outcomes = list[Analysed] | Future[list[Analysed] | bytes]
+_Outcomes = list[Analysed] | Future[list[Analysed] | bytes | None]
+#: A chunk in flight: its number, its articles and its outcomes.
+_Pending = deque[tuple[int, list[Article], _Outcomes]]
 
 
 def _is_ready(outcomes: _Outcomes) -> bool:
     return not isinstance(outcomes, Future) or outcomes.done()
 
 
-def _queued_in_pool(pending: deque[tuple[list[Article], _Outcomes]]) -> int:
-    return sum(not _is_ready(outcomes) for _chunk, outcomes in pending)
+def _queued_in_pool(pending: _Pending) -> int:
+    return sum(not _is_ready(outcomes) for _number, _chunk, outcomes in pending)
+
+
+def _take_back_while_waiting(pending: _Pending, analyser: AnalyseFn, claims: _Claims) -> None:
+    """While the first chunk in line is still with a worker, analyse here, last first, the
+    chunks no worker has started, rather than wait idle (at the end of the input, say, or
+    while the workers are starting)."""
+    for index in range(len(pending) - 1, 0, -1):
+        if _is_ready(pending[0][2]):
+            return
+        number, chunk, outcomes = pending[index]
+        if not _is_ready(outcomes) and claims.claim(number):
+            pending[index] = (number, chunk, outcomes_of(analyser, chunk))
 
 
 def _ordered_pool_map(
@@ -310,6 +355,9 @@ def _ordered_pool_map(
     So chunks go to the pool while a worker is short of work, and this process analyses
     the next chunk whenever all of them have :data:`WINDOW_PER_WORKER` queued: the load
     balances itself, whatever else the caller does with the outcomes between chunks.
+    When the next outcomes in line are still with a worker, this process takes back the
+    queued chunks no worker has started (:class:`_Claims`) rather than wait: no idle end
+    of the run, and a short input is not held up by workers still starting.
     """
     context = _pool_context()
     if isinstance(analyser, Analyser) and context.get_start_method() == "fork":
@@ -320,33 +368,41 @@ def _ordered_pool_map(
     # Outcomes wait here in input order; this process's own run ahead of a worker's late
     # one for at most as many chunks again as the workers have queued.
     window = 2 * jobs * WINDOW_PER_WORKER
-    pending: deque[tuple[list[Article], _Outcomes]] = deque()
+    pending: _Pending = deque()
+    claims = _Claims(context, slots=2 * window)
     gazetteer = _gazetteer_of(analyser)
     # Forked workers share the parent's objects copy-on-write; keep the garbage collector
     # from writing to (and so copying) them, as it would when it scans them.
     gc.freeze()
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(analyser,)
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(analyser, claims),
     ) as pool:
         try:
-            for chunk in chunks(articles, chunk_size):
+            for number, chunk in enumerate(chunks(articles, chunk_size)):
                 if _queued_in_pool(pending) < queue_limit:
-                    pending.append((chunk, pool.submit(_analyse_chunk, chunk)))
+                    claims.open(number)
+                    outcomes: _Outcomes = pool.submit(_analyse_chunk, number, chunk)
                 else:
-                    pending.append((chunk, outcomes_of(analyser, chunk)))
-                while pending and _is_ready(pending[0][1]):
-                    yield from _collect(*pending.popleft(), gazetteer)
+                    outcomes = outcomes_of(analyser, chunk)
+                pending.append((number, chunk, outcomes))
+                while pending and _is_ready(pending[0][2]):
+                    yield from _collect(*pending.popleft()[1:], gazetteer)
                 if len(pending) >= window:
-                    yield from _collect(*pending.popleft(), gazetteer)
+                    _take_back_while_waiting(pending, analyser, claims)
+                    yield from _collect(*pending.popleft()[1:], gazetteer)
             while pending:
-                yield from _collect(*pending.popleft(), gazetteer)
+                _take_back_while_waiting(pending, analyser, claims)
+                yield from _collect(*pending.popleft()[1:], gazetteer)
         except BrokenProcessPool as exc:
             raise GeoError(
                 "a worker process died (out of memory?); run again with fewer --jobs"
             ) from exc
         finally:
             gc.unfreeze()
-            for _chunk, outcomes in pending:
+            for _number, _chunk, outcomes in pending:
                 if isinstance(outcomes, Future):
                     outcomes.cancel()
 
@@ -355,6 +411,8 @@ def _collect(
     chunk: list[Article], outcomes: _Outcomes, gazetteer: Gazetteer | None
 ) -> Iterator[tuple[Article, ArticleOutput | Skipped]]:
     arrived = outcomes.result() if isinstance(outcomes, Future) else outcomes
+    if arrived is None:  # pragma: no cover - a chunk taken back is never collected from its worker
+        raise RuntimeError("a worker skipped a chunk this process did not take back")
     if isinstance(arrived, bytes):
         if gazetteer is None:  # pragma: no cover - packed only where the analyser has one
             raise RuntimeError("packed outcomes without a gazetteer to unpack them")

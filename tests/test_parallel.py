@@ -32,16 +32,24 @@ class CountingAnalyser:
     which call of this instance produced it (to prove one instance per process).
 
     ``delay`` seconds per article keep the workers busy, so that this process takes its
-    share; "DIE" ends a worker process (never this one, which runs the tests)."""
+    share (``worker_delay`` slows the workers only); "DIE" ends a worker process (never
+    this one, which runs the tests)."""
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(
+        self, delay: float = 0.0, worker_delay: float = 0.0, trail: Path | None = None
+    ) -> None:
         self.calls = 0
         self.delay = delay
+        self.worker_delay = worker_delay
+        self.trail = trail  # a file each call appends "pid doc" to, outputs kept or not
         self.home = os.getpid()
 
     def __call__(self, article: Article) -> ArticleOutput:
         self.calls += 1
-        time.sleep(self.delay)
+        if self.trail is not None:
+            with self.trail.open("a", encoding="utf-8") as handle:
+                handle.write(f"{os.getpid()} {article.doc}\n")
+        time.sleep(self.delay if os.getpid() == self.home else self.delay + self.worker_delay)
         if "POISON" in article.text:
             raise ArticleError("poisoned text")
         if "BUG" in article.text:
@@ -117,6 +125,26 @@ def test_this_process_analyses_while_the_workers_are_busy() -> None:
     here = calls_by_pid[str(os.getpid())]
     # The worker's queue filled first (the first chunks are its), then both took chunks.
     assert 2 * WINDOW_PER_WORKER <= len(here) <= len(articles) - 2 * WINDOW_PER_WORKER
+
+
+def test_chunks_no_worker_has_started_are_taken_back_rather_than_waited_for(
+    tmp_path: Path,
+) -> None:
+    """At the end of the input this process analyses, last first, the chunks still queued
+    for a slow worker; the worker keeps only the one it started, and skips the others."""
+    articles = corpus(12)
+    trail = tmp_path / "calls.txt"
+    analyser = CountingAnalyser(worker_delay=0.1, trail=trail)
+    pairs = list(analyse_each(articles, analyser, jobs=2, chunk_size=2))
+    assert [a.doc for a, _ in pairs] == [a.doc for a in articles]
+    calls_by_pid = calls_by_process(o for _, o in pairs)
+    here = str(os.getpid())
+    (worker,) = set(calls_by_pid) - {here}
+    assert len(calls_by_pid[worker]) == 2  # the first chunk, started before any was taken
+    assert sorted(calls_by_pid[here]) == list(range(1, 11))
+    # Each article was analysed once: the worker skipped the chunks taken back.
+    calls = trail.read_text(encoding="utf-8").split("\n")[:-1]
+    assert sorted(line.split()[1] for line in calls) == sorted(a.doc for a in articles)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
