@@ -192,10 +192,9 @@ def place_feature_texts(mentions: Iterable[Mention], reference: Place) -> Iterat
     the frame. Each text is put together from parts that are worked out once: a place's
     columns and point (the rows of one place share its point object, see
     :func:`geo.features.place_rows`) and each distinct document id, name and reason."""
-    from geo.features import PLACE_COLUMNS, place_rows
+    from geo.features import place_rows
 
-    if PLACE_COLUMNS != _PLACE_TEXT_ORDER:  # pragma: no cover - a guard for who edits one
-        raise RuntimeError("place_feature_texts must follow features.PLACE_COLUMNS")
+    # The properties in features.PLACE_COLUMNS order (the tests compare with the frame).
     strings: dict[str, str] = {}
     places: dict[int, tuple[BaseGeometry, str, str]] = {}
     for row in place_rows(mentions, reference):
@@ -217,21 +216,6 @@ def place_feature_texts(mentions: Iterable[Mention], reference: Place) -> Iterat
             f',"char_start":{start},"char_end":{end},"score":{_json_text(row["score"])}'
             f',"reason":{reason}{shared[2]}}}'
         )
-
-
-_PLACE_TEXT_ORDER = (
-    "doc",
-    "text",
-    "name",
-    "place_id",
-    "kind",
-    "country",
-    "char_start",
-    "char_end",
-    "score",
-    "reason",
-    "distance_km",
-)
 
 
 def _memo(strings: dict[str, str], value: Any) -> str:

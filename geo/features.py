@@ -60,6 +60,7 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "estimated",
     "direction",
 )
+#: Also the order of export.place_feature_texts, which writes them without a frame.
 PLACE_COLUMNS: tuple[str, ...] = (
     "doc",
     "text",
