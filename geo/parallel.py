@@ -188,10 +188,14 @@ class _Claims:
     """Who analyses a chunk sent to the pool: whichever of its worker (when it starts on
     it) and this process (taking it back rather than wait idle) claims it first.
 
-    One flag per chunk in flight, in shared memory under one lock; chunk ``number`` has
-    slot ``number % slots``, free again long before the number comes round again."""
+    One flag per chunk, in shared memory under one lock: chunk ``number`` has slot
+    ``number % slots``. A slot is used again ``slots`` chunks later; by then every worker
+    has long passed the chunk (at most a window of chunks is in flight, and a chunk taken
+    back waits in a worker's queue only until the chunk before it is done)."""
 
-    def __init__(self, context: BaseContext, slots: int) -> None:
+    SLOTS = 4096
+
+    def __init__(self, context: BaseContext, slots: int = SLOTS) -> None:
         self.slots = slots
         self._flags = context.RawArray("b", slots)
         self._lock = context.Lock()
@@ -369,7 +373,7 @@ def _ordered_pool_map(
     # one for at most as many chunks again as the workers have queued.
     window = 2 * jobs * WINDOW_PER_WORKER
     pending: _Pending = deque()
-    claims = _Claims(context, slots=2 * window)
+    claims = _Claims(context)
     gazetteer = _gazetteer_of(analyser)
     # Forked workers share the parent's objects copy-on-write; keep the garbage collector
     # from writing to (and so copying) them, as it would when it scans them.

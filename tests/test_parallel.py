@@ -127,6 +127,21 @@ def test_this_process_analyses_while_the_workers_are_busy() -> None:
     assert 2 * WINDOW_PER_WORKER <= len(here) <= len(articles) - 2 * WINDOW_PER_WORKER
 
 
+def test_a_chunk_is_claimed_once_until_its_slot_is_opened_again() -> None:
+    import multiprocessing
+
+    from geo.parallel import _Claims
+
+    claims = _Claims(multiprocessing.get_context(), slots=4)
+    claims.open(5)
+    assert claims.claim(5) and not claims.claim(5)
+    assert not claims.claim(9)  # the same slot, 4 chunks later, until opened for it
+    claims.open(9)
+    assert claims.claim(9)
+    claims.open(6)
+    assert claims.claim(6)
+
+
 def test_chunks_no_worker_has_started_are_taken_back_rather_than_waited_for(
     tmp_path: Path,
 ) -> None:
