@@ -230,19 +230,7 @@ def _json_text(value: Any) -> str:
         return encode_basestring(value)
     if kind is int or (kind is float and math.isfinite(value)):
         return repr(value)
-    return _PROPERTIES_ENCODER.encode(_json_value(value))
-
-
-def _json_value(value: Any) -> Any:
-    """:func:`jsonable`, answered without it for a str, int, bool, None or finite float."""
-    kind = type(value)
-    if kind in _VERBATIM or (kind is float and math.isfinite(value)):
-        return value
-    return jsonable(value)
-
-
-#: Types JSON writes as they are: no need to ask :func:`jsonable`.
-_VERBATIM = frozenset({str, int, bool, type(None)})
+    return _PROPERTIES_ENCODER.encode(jsonable(value))
 
 
 def _geometry_text(geometry: BaseGeometry | None) -> str:
