@@ -375,9 +375,6 @@ def _ordered_pool_map(
     pending: _Pending = deque()
     claims = _Claims(context)
     gazetteer = _gazetteer_of(analyser)
-    # Forked workers share the parent's objects copy-on-write; keep the garbage collector
-    # from writing to (and so copying) them, as it would when it scans them.
-    gc.freeze()
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
@@ -405,7 +402,6 @@ def _ordered_pool_map(
                 "a worker process died (out of memory?); run again with fewer --jobs"
             ) from exc
         finally:
-            gc.unfreeze()
             for _number, _chunk, outcomes in pending:
                 if isinstance(outcomes, Future):
                     outcomes.cancel()
@@ -439,14 +435,22 @@ def analyse_each(
     """
     if jobs < 1:
         raise GeoError(f"--jobs must be at least 1, not {jobs}")
-    if jobs == 1:
-        # The collector need not scan the gazetteer and automaton again and again.
-        gc.freeze()
-        try:
+    with _heap_frozen():
+        if jobs == 1:
             for chunk in chunks(articles, chunk_size):
                 yield from zip(chunk, outcomes_of(analyser, chunk), strict=True)
-        finally:
-            gc.unfreeze()
-        return
-    log.info("analysing in this process and %d worker processes", jobs - 1)
-    yield from _ordered_pool_map(analyser, articles, jobs, chunk_size)
+            return
+        log.info("analysing in this process and %d worker processes", jobs - 1)
+        yield from _ordered_pool_map(analyser, articles, jobs, chunk_size)
+
+
+@contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """What exists now (the gazetteer, the automaton) kept out of the collector's scans
+    for the run, and handed back after: it need not scan them again and again, and under
+    ``fork`` it would write to (and so copy) the pages workers share with this process."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
