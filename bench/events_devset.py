@@ -17,8 +17,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from event_support import DEVSET, article, find_mentions, load_devset, score  # noqa: E402
 
-from geo.events import extract_events  # noqa: E402
-from geo.gazetteer import Gazetteer  # noqa: E402
+from geo.events._events import extract_events  # noqa: E402
+from geo.gazetteer._gazetteer import Gazetteer  # noqa: E402
 
 HELDOUT = DEVSET.parent / "heldout.yaml"
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -72,9 +72,9 @@ def large_document_speed(gazetteer: Gazetteer, copies: int = 30) -> None:
     if not files:
         return
     try:
-        from geo.toponyms import Toponymizer
+        from geo.toponyms._toponyms import Toponymizer
     except ImportError:
-        print("large document: geo.toponyms is not available")
+        print("large document: geo.toponyms._toponyms is not available")
         return
     text = "\n\n".join(p.read_text(encoding="utf-8") for p in files) * copies
     doc = article(text, date(2008, 8, 19), "large")

@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.gazetteer import Gazetteer
+from geo.gazetteer._gazetteer import Gazetteer
 from geo.models import Article, Mention
-from geo.toponyms import Toponymizer
+from geo.toponyms._toponyms import Toponymizer
 
 BENCHMARKS = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 MAX_ERROR_KM = 20039.0

@@ -2,7 +2,7 @@
 
 For 1k, 10k and 100k synthetic events (every kind, lines and points, dated and undated,
 with place mentions, distance checks and estimates; see tests/synthetic.py) this builds
-the offline map with ``geo.render.render_frames``, writes it, and opens it in Debian's
+the offline map with ``geo.map._render.render_frames``, writes it, and opens it in Debian's
 Chromium (no network: every request that is not file:/data: is aborted and counted).
 
 Printed per size:
@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import synthetic  # noqa: E402
 
-from geo.render import map_html, render_frames  # noqa: E402
+from geo.map._render import map_html, render_frames  # noqa: E402
 
 CHROMIUM = os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -64,7 +64,7 @@ def write_jsonl(path: Path, megabytes: float) -> tuple[int, int]:
 
 READ_ONLY = """
 import resource, sys, time
-from geo.articles import Skipped, iter_articles
+from geo.text._articles import Skipped, iter_articles
 started = time.perf_counter()
 read = skipped = 0
 for item in iter_articles([sys.argv[1]]):

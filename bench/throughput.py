@@ -48,12 +48,12 @@ BENCHMARKS = REPO.parent / "shared" / "benchmarks"
 PYTHON = sys.executable
 GEO = str(Path(sys.executable).with_name("geo"))
 PIPELINE_MODULES = (
-    "geo.pipeline",
-    "geo.parallel",
-    "geo.toponyms",
-    "geo.events",
-    "geo.claims",
-    "geo.features",
+    "geo.engine._pipeline",
+    "geo.engine._parallel",
+    "geo.toponyms._toponyms",
+    "geo.events._events",
+    "geo.claims._claims",
+    "geo.features._features",
 )
 
 
@@ -96,9 +96,9 @@ def cpu_seconds() -> float:
 
 # -- measured parts (each runs in its own process) ----------------------------------------
 def part_geo(count: int, jobs: int, world: bool) -> dict[str, Any]:
-    from geo.gazetteer import Gazetteer
+    from geo.engine._parallel import Analyser, ArticleOutput, analyse_each
+    from geo.gazetteer._gazetteer import Gazetteer
     from geo.models import Article
-    from geo.parallel import Analyser, ArticleOutput, analyse_each
 
     docs = corpus(count)
     articles = [Article(doc=doc, text=text) for doc, text in docs]
@@ -144,9 +144,9 @@ def part_geo(count: int, jobs: int, world: bool) -> dict[str, Any]:
 def part_share(count: int, shares: int, share: int, world: bool) -> dict[str, Any]:
     """One of ``shares`` independent processes: set up, say "ready", wait for a line on
     stdin, then analyse every ``shares``-th document from ``share`` on, alone."""
-    from geo.gazetteer import Gazetteer
+    from geo.engine._parallel import Analyser, analyse_each
+    from geo.gazetteer._gazetteer import Gazetteer
     from geo.models import Article
-    from geo.parallel import Analyser, analyse_each
 
     docs = corpus(count)[share::shares]
     articles = [Article(doc=doc, text=text) for doc, text in docs]
@@ -231,7 +231,7 @@ def map_end_to_end(args: argparse.Namespace) -> list[dict[str, Any]]:
 def part_dask(count: int, jobs: int, world: bool) -> dict[str, Any]:
     import tempfile
 
-    from geo.engine_dask import run_dask
+    from geo.engine._dask import run_dask
     from geo.settings import Settings
 
     docs = corpus(count)

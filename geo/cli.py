@@ -21,7 +21,7 @@ from geo.errors import GeoError, GeoValueError, OutputError
 from geo.settings import DEFAULT_REFERENCE, OUTPUT_FORMATS, Settings, Tolerance
 
 if TYPE_CHECKING:
-    from geo.pipeline import Result
+    from geo.engine._pipeline import Result
 
 log = logging.getLogger("geo")
 
@@ -214,7 +214,7 @@ def _settings(args: argparse.Namespace, **extra: object) -> Settings:
 
 
 def _run_corpus(args: argparse.Namespace, settings: Settings) -> Result:
-    from geo import pipeline
+    from geo.engine import _pipeline as pipeline
 
     text = getattr(args, "text", None)
     if text is not None:
@@ -276,7 +276,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     ensure_writable(out)
     use_dask = args.engine == "dask" or bool(args.scheduler)
     if use_dask:
-        from geo.engine_dask import run_dask
+        from geo.engine._dask import run_dask
 
         result, partitions = run_dask(
             args.paths, settings, published=args.published, scheduler=args.scheduler
@@ -284,9 +284,9 @@ def cmd_map(args: argparse.Namespace) -> int:
     else:
         result = _run_corpus(args, settings)
 
-    from geo.export import atomic_write_text, write_outputs
-    from geo.output_set import OutputSet
-    from geo.render import build_map, map_html
+    from geo.io._export import atomic_write_text, write_outputs
+    from geo.io._output_set import OutputSet
+    from geo.map._render import build_map, map_html
 
     # Every file is staged and the set committed at the end (run.json last): a failure or
     # a kill leaves the folder's previous complete set, or no run.json, never half a file.
@@ -294,7 +294,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     with OutputSet(out) as outputs:
         written = write_outputs(result, outputs.workdir, formats=settings.formats)
         if use_dask:
-            from geo.engine_dask import save_partitioned
+            from geo.engine._dask import save_partitioned
 
             written.append(save_partitioned(result, outputs.workdir, partitions))
         written.append(atomic_write_text(outputs.path("map.html"), page))
@@ -305,7 +305,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from geo.output_set import verify
+    from geo.io._output_set import verify
 
     problems = verify(args.folder)
     if problems:
@@ -324,7 +324,7 @@ def cmd_places(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.output_format == "jsonl":
         return _stream_places(args, settings)
-    from geo.toponyms import format_mentions
+    from geo.toponyms._toponyms import format_mentions
 
     print(format_mentions(_run_corpus(args, settings).mentions))
     return 0
@@ -333,10 +333,10 @@ def cmd_places(args: argparse.Namespace) -> int:
 def _stream_places(args: argparse.Namespace, settings: Settings) -> int:
     """``geo places --format jsonl``: one record a mention, printed as each article is
     analysed (memory does not grow with the corpus)."""
-    from geo import pipeline
-    from geo.articles import Batch, Skipped, iter_articles
-    from geo.features import mentions_to_frame
+    from geo.engine import _pipeline as pipeline
+    from geo.features._features import mentions_to_frame
     from geo.models import Article
+    from geo.text._articles import Batch, Skipped, iter_articles
 
     gazetteer = pipeline.load_gazetteer(settings)
     reference = gazetteer.resolve(settings.reference)
@@ -355,7 +355,7 @@ def _stream_places(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from geo.checktable import format_checks
+    from geo.io._checktable import format_checks
 
     result = _run_corpus(args, _settings(args))
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
@@ -364,7 +364,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_gazetteer(args: argparse.Namespace) -> int:
-    from geo.gazetteer import Gazetteer, default_gazetteer_path, read_curated
+    from geo.gazetteer._gazetteer import Gazetteer, default_gazetteer_path, read_curated
 
     if args.gazetteer_verb == "validate":
         path = Path(args.csv) if args.csv else default_gazetteer_path()

@@ -23,7 +23,7 @@ def seeds_dir() -> Path:
 @pytest.fixture(scope="session")
 def gazetteer():  # type: ignore[no-untyped-def]
     """The curated theatre gazetteer with the world extension, loaded once."""
-    from geo.gazetteer import Gazetteer
+    from geo.gazetteer._gazetteer import Gazetteer
 
     return Gazetteer.load()
 
@@ -31,6 +31,6 @@ def gazetteer():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def curated_gazetteer():  # type: ignore[no-untyped-def]
     """The curated theatre gazetteer alone (no world data)."""
-    from geo.gazetteer import Gazetteer
+    from geo.gazetteer._gazetteer import Gazetteer
 
     return Gazetteer.load(world=False)

@@ -1,6 +1,7 @@
 """Test support for the event extractor: mentions built from the curated gazetteer.
 
-The real toponym stage lives in ``geo.toponyms``; the unit tests of the event stage must not
+The real toponym stage lives in ``geo.toponyms._toponyms``; the unit tests of the event stage
+must not
 depend on it, so this helper finds curated gazetteer names in capitalised word runs (longest
 first) and makes :class:`Mention`s for them. A TEST helper only.
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from geo.gazetteer import Gazetteer
+from geo.gazetteer._gazetteer import Gazetteer
 from geo.models import Article, Event, Mention
 
 _CAP_WORD = r"[A-Z][\w'’.]*(?:-[A-Z][\w'’]*)*"
@@ -64,7 +65,7 @@ def article(
 def events_of(
     text: str, gazetteer: Gazetteer, published: date | None = date(2008, 8, 19), doc: str = "t"
 ) -> list[Event]:
-    from geo.events import extract_events
+    from geo.events._events import extract_events
 
     return extract_events(article(text, published, doc), find_mentions(text, gazetteer, doc))
 

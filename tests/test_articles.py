@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.articles import (
+from geo.errors import ArticleError, InputError
+from geo.text._articles import (
     Skipped,
     decode,
     detect_dateline,
@@ -19,7 +20,6 @@ from geo.articles import (
     sample_corpus_path,
     split_front_matter,
 )
-from geo.errors import ArticleError, InputError
 
 
 def write(path: Path, content: str | bytes) -> Path:

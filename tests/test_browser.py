@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import synthetic
 
-from geo.export import save_map, write_frames
-from geo.render import render_frames
-from geo.styles import KIND_STYLE
+from geo.io._export import save_map, write_frames
+from geo.map._render import render_frames
+from geo.map._styles import KIND_STYLE
 
 pytestmark = pytest.mark.browser
 

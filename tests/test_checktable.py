@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from geo.checktable import STYLES, format_checks
-from geo.claims import check_claims
+from geo.claims._claims import check_claims
+from geo.io._checktable import STYLES, format_checks
 from geo.models import Claim, Place
 
 VERDICT_CELLS = ("consistent", "inconsistent", "unverifiable", "CONFLICT")

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon
 
-from geo.claims import (
+from geo.claims._claims import (
     CHECK_COLUMNS,
     check_claim,
     check_claims,
@@ -27,7 +27,7 @@ from geo.claims import (
     sentence_spans,
     units_disagree,
 )
-from geo.gazetteer import Gazetteer
+from geo.gazetteer._gazetteer import Gazetteer
 from geo.models import Article, Claim, Mention, Place
 from geo.settings import Tolerance
 
@@ -571,7 +571,7 @@ def test_any_text_gives_valid_claims_and_checks(gaz: Gazetteer, pieces: list[str
 
 
 def test_distance_prefilter() -> None:
-    from geo.claims import may_state_distance
+    from geo.claims._claims import may_state_distance
 
     assert may_state_distance("a column 40 km north of the town")
     assert may_state_distance("SOME 12 MILES AWAY")

@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from geo import claims
-from geo.claims import (
+from geo.claims import _claims as claims
+from geo.claims._claims import (
     _QUANTITY,
     _QUANTITY_WORDS,
     _UNIT,
@@ -157,7 +157,7 @@ def test_every_word_the_quantity_pattern_reads_is_a_quantity_word() -> None:
     to ``_QUANTITY`` outside those tables must be added there too, or matches are lost."""
     import re
 
-    from geo.claims import _QUANTITY, _UNIT
+    from geo.claims._claims import _QUANTITY, _UNIT
 
     source = _QUANTITY.pattern.replace(_UNIT, "")
     source = re.sub(r"\(\?P<\w+>", "(", source)  # group names

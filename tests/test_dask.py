@@ -13,7 +13,7 @@ geopandas = pytest.importorskip("geopandas")
 shapely = pytest.importorskip("shapely")
 
 from geo.cli import main  # noqa: E402
-from geo.engine_dask import (  # noqa: E402
+from geo.engine._dask import (  # noqa: E402
     PARQUET_DIR,
     DaskEngineError,
     _swap_folder,
@@ -90,10 +90,10 @@ def test_engine_dask_on_two_local_workers_gives_the_single_process_features(
     tmp_path: Path,
 ) -> None:
     """Documents in several partitions on 2 worker processes; features identical."""
-    from geo import pipeline
-    from geo.articles import sample_corpus_path
-    from geo.engine_dask import run_dask
+    from geo.engine import _pipeline as pipeline
+    from geo.engine._dask import run_dask
     from geo.settings import Settings
+    from geo.text._articles import sample_corpus_path
 
     settings = Settings(jobs=2)
     gazetteer = pipeline.load_gazetteer(settings)
@@ -145,7 +145,7 @@ def test_cli_scheduler_uses_an_existing_cluster(tmp_path: Path) -> None:
     ) as cluster:
         code = main(["-q", "map", "-o", str(remote), "--scheduler", cluster.scheduler_address])
         with distributed.Client(cluster) as client:
-            built = client.run(lambda: len(__import__("geo.engine_dask").engine_dask._ANALYSERS))
+            built = client.run(lambda: len(__import__("geo.engine._dask").engine._dask._ANALYSERS))
     assert code == 0
     assert len(built) == 2 and sum(built.values()) >= 1  # the analysis ran on the workers
     for name in ("events.geojson", "places.geojson", "checks.csv"):

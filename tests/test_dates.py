@@ -1,4 +1,4 @@
-"""Date expressions resolved against the publication date (geo.dates)."""
+"""Date expressions resolved against the publication date (geo.text._dates)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from geo.dates import find_dates, latest_weekday, next_weekday, resolve_date
+from geo.text._dates import find_dates, latest_weekday, next_weekday, resolve_date
 
 TUESDAY = date(2008, 8, 19)
 
@@ -118,7 +118,7 @@ def test_invalid_day_is_unknown() -> None:
 # -- the fast scan matches the plain case-insensitive one ---------------------------------
 def test_patterns_are_written_in_lower_case() -> None:
     """The scan runs them on lower-cased text; an upper-case letter would never match."""
-    from geo.dates import _PATTERNS
+    from geo.text._dates import _PATTERNS
 
     for name, source in _PATTERNS:
         assert source == source.lower(), name
@@ -152,7 +152,7 @@ def test_long_s_matches_like_the_case_insensitive_pattern() -> None:
 
 
 def test_lower_exact() -> None:
-    from geo.dates import lower_exact
+    from geo.text._dates import lower_exact
 
     assert lower_exact("Troops LEFT Gori") == "troops left gori"
     assert lower_exact("caf\u00e9 \u2019quotes\u2019") == "caf\u00e9 \u2019quotes\u2019"
@@ -171,7 +171,7 @@ def _plain_scan(text: str) -> list[tuple[int, int, str]]:
     first, overlaps dropped: what find_dates must find (without its short cuts)."""
     import re
 
-    from geo.dates import _PATTERNS, _is_verb_month
+    from geo.text._dates import _PATTERNS, _is_verb_month
 
     taken: list[tuple[int, int, str]] = []
     used = bytearray(len(text))
@@ -225,7 +225,7 @@ def test_the_scan_finds_what_a_plain_scan_of_every_pattern_finds() -> None:
 
 
 def test_plain_dates_with_of_or_a_line_break_read_like_dateparser() -> None:
-    from geo.dates import _parse_plain, _parse_with_dateparser
+    from geo.text._dates import _parse_plain, _parse_with_dateparser
 
     for text in ("23\n    December", "August\t7th,\n2008", "7  Aug.  2008", "7th OF\nSept."):
         assert _parse_plain(text) is not None
@@ -256,7 +256,7 @@ def test_no_pattern_matches_a_barrier_character() -> None:
     bounded by barriers holds every match that touches its spans."""
     import random
 
-    from geo.dates import BARRIERS
+    from geo.text._dates import BARRIERS
 
     rng = random.Random(11)
     for _ in range(300):
@@ -269,7 +269,7 @@ def test_no_pattern_matches_a_barrier_character() -> None:
 def test_dates_within_spans_are_the_whole_texts_dates_in_them() -> None:
     import random
 
-    from geo.dates import find_dates_within
+    from geo.text._dates import find_dates_within
 
     rng = random.Random(5)
     pieces = (*_PIECES, "two days later", "the next day", "Aug. 12", "on 9 August", "Sept.")

@@ -8,11 +8,11 @@ from typing import Any
 
 from event_support import article, find_mentions, load_devset
 
-from geo.dates import find_dates, resolvable_spans
-from geo.event_rules import load_lexicon
-from geo.event_triggers import Hit
-from geo.events import _keep, extract_frames
-from geo.sentences import _NEXT_WORD, _boundary_after, _is_abbreviation, _word_before
+from geo.events._events import _keep, extract_frames
+from geo.events._rules import load_lexicon
+from geo.events._triggers import Hit
+from geo.text._dates import find_dates, resolvable_spans
+from geo.text._sentences import _NEXT_WORD, _boundary_after, _is_abbreviation, _word_before
 
 # -- dates: the sentences that can hold a date that resolves -------------------------------
 _DATE_PIECES = (

@@ -1,4 +1,4 @@
-"""Word units of a sentence (geo.event_units): the fast tokeniser gives the plain tokens."""
+"""Word units of a sentence (geo.events._units): the fast tokeniser gives the plain tokens."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.event_units import _TOKEN, Unit, units_from
-from geo.sentences import Sentence
+from geo.events._units import _TOKEN, Unit, units_from
+from geo.text._sentences import Sentence
 
 _ALPHABET = "ab Zé_19'’.,-;\"()\n\tΣσİ"
 

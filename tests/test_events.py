@@ -1,4 +1,4 @@
-"""The event extractor (geo.events) on sentences written for these tests.
+"""The event extractor (geo.events._events) on sentences written for these tests.
 
 Mentions come from a test helper over the curated gazetteer (tests/event_support.py), so
 these tests do not depend on the toponym stage.
@@ -14,10 +14,10 @@ import pytest
 from event_support import DEVSET, article, events_of, find_mentions, load_devset, score
 
 from geo.errors import GeoValueError
-from geo.event_rules import load_lexicon, read_actors
-from geo.events import extract_events, extract_frames
+from geo.events._events import extract_events, extract_frames
+from geo.events._rules import load_lexicon, read_actors
 from geo.models import Event, Mention
-from geo.sentences import split_sentences
+from geo.text._sentences import split_sentences
 
 
 def ids(event: Event) -> list[str]:
@@ -472,7 +472,7 @@ def test_a_place_after_in_refines_rather_than_adds(curated_gazetteer) -> None:  
 
 # -- the fast path skips sentences without a trigger -------------------------------------
 def test_trigger_prefilter() -> None:
-    from geo.event_triggers import may_contain_trigger
+    from geo.events._triggers import may_contain_trigger
 
     lexicon = load_lexicon()
     assert may_contain_trigger("Russian troops withdrew from the town.", lexicon)
@@ -500,7 +500,7 @@ def test_split_sentences_returns_a_fresh_list() -> None:
 
 # -- the document scan only skips what could not match ---------------------------------------
 def test_document_scan_keeps_sentences_with_a_trigger_word_of_their_own() -> None:
-    from geo.event_triggers import scan_document
+    from geo.events._triggers import scan_document
 
     lexicon = load_lexicon()
     text = (
@@ -550,8 +550,8 @@ def _random_text(rng: Any, words: list[str]) -> str:
 def test_document_scan_misses_no_trigger_and_no_actor_name() -> None:
     import random
 
-    from geo.event_triggers import find_triggers, scan_document
-    from geo.event_units import build_units, unit_spans
+    from geo.events._triggers import find_triggers, scan_document
+    from geo.events._units import build_units, unit_spans
 
     lexicon = load_lexicon()
     words = sorted({w for spec in lexicon.triggers for slot in spec.slots if slot for w in slot})
@@ -595,7 +595,7 @@ def test_extract_events_skips_only_sentences_that_cannot_reach_an_event(
 ) -> None:
     import random
 
-    from geo.events import _keep
+    from geo.events._events import _keep
 
     rng = random.Random(11)
     with_places = [case["text"] for case in load_devset()] + _ACTORLESS * 10

@@ -21,7 +21,7 @@ import synthetic
 from shapely.geometry import LineString, Point, Polygon
 
 from geo.errors import GeoValueError, OutputError
-from geo.export import (
+from geo.io._export import (
     atomic_target,
     atomic_write_text,
     feature_collection,
@@ -30,7 +30,7 @@ from geo.export import (
     write_frames,
     write_geojson,
 )
-from geo.render import render_frames
+from geo.map._render import render_frames
 
 EVENT_PROPERTIES = {
     "id",

@@ -1,4 +1,4 @@
-"""Events and mentions as GeoDataFrames, and the merge across sources (geo.features)."""
+"""Events and mentions as GeoDataFrames, and the merge across sources (geo.features._features)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon
 
 from geo import geodesy
-from geo.features import (
+from geo.features._features import (
     ESTIMATE_COLUMNS,
     EVENT_COLUMNS,
     PLACE_COLUMNS,

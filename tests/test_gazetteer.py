@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from geo.errors import GazetteerError, UnknownPlaceError
-from geo.gazetteer import Gazetteer, default_gazetteer_path, read_curated
-from geo.names import fold, match_form
+from geo.gazetteer._gazetteer import Gazetteer, default_gazetteer_path, read_curated
+from geo.gazetteer._names import fold, match_form
 
 HEADER = "id,name,aliases,lat,lon,kind,country,admin1,population,geonameid,source\n"
 GOOD_ROWS = (
@@ -129,7 +129,7 @@ def test_world_demonyms_and_capitals(world: Gazetteer) -> None:
 def test_packed_world_rows_read_back_every_column() -> None:
     import pickle
 
-    from geo.world import _Builder
+    from geo.gazetteer._world import _Builder
 
     builder = _Builder()
     first = builder.add(
@@ -203,7 +203,7 @@ def test_place_of_id_is_get_at_dict_speed(world: Gazetteer) -> None:
 
 
 def test_world_caches_of_older_formats_are_removed(tmp_path: Path) -> None:
-    from geo.world import CACHE_FORMAT, _remove_older_formats
+    from geo.gazetteer._world import CACHE_FORMAT, _remove_older_formats
 
     names = [
         f"world-v{CACHE_FORMAT - 1}-a.pickle",
@@ -221,11 +221,11 @@ def test_world_caches_of_older_formats_are_removed(tmp_path: Path) -> None:
 def test_string_table_answers_like_a_dict(monkeypatch: pytest.MonkeyPatch, colliding: bool) -> None:
     import pickle
 
-    import geo.world
-    from geo.world import StringTable
+    import geo.gazetteer._world
+    from geo.gazetteer._world import StringTable
 
     if colliding:  # every key gets the same hash: answers must still be exact
-        monkeypatch.setattr(geo.world, "_name_hash", lambda key: 0xABCDEF12)
+        monkeypatch.setattr(geo.gazetteer._world, "_name_hash", lambda key: 0xABCDEF12)
     mapping = {"gori": 5, "gor": 0, "south ossetia": 1 << 40, "": 3, "côte": 9, "go": 7}
     table = pickle.loads(pickle.dumps(StringTable.build(mapping)))
     assert len(table) == len(mapping) and list(table.items()) == list(mapping.items())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.offline import remote_references
+from geo.map._offline import remote_references
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "explore.ipynb"
 nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed (dev extra)")

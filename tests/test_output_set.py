@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 
 from geo.cli import main
+from geo.engine._pipeline import run
 from geo.errors import OutputError
-from geo.export import (
+from geo.features._features import mentions_to_frame
+from geo.features._place_tally import tally_frame, tally_mentions
+from geo.io._export import (
     feature_texts,
     place_feature_texts,
     write_feature_collection,
     write_geojson,
 )
-from geo.features import mentions_to_frame
-from geo.output_set import MANIFEST, OutputSet, remove_leftovers, verify
-from geo.pipeline import run
-from geo.place_tally import tally_frame, tally_mentions
+from geo.io._output_set import MANIFEST, OutputSet, remove_leftovers, verify
 
 
 def _write(path: Path, text: str) -> Path:
@@ -133,7 +133,7 @@ def test_geo_verify_after_geo_map_and_after_tampering(
 # -- large-run paths give what the whole-table paths give -------------------------------------
 @pytest.fixture(scope="module")
 def sample_result():  # type: ignore[no-untyped-def]
-    from geo.gazetteer import Gazetteer
+    from geo.gazetteer._gazetteer import Gazetteer
     from geo.settings import Settings
 
     return run(gazetteer=Gazetteer.load(world=False), settings=Settings(world=False))

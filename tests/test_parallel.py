@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from geo.articles import Skipped
-from geo.errors import ArticleError, GeoError
-from geo.models import Article, Mention, Place
-from geo.parallel import (
+from geo.engine._parallel import (
     WINDOW_PER_WORKER,
     Analysed,
     ArticleOutput,
     analyse_each,
     analyse_safely,
 )
+from geo.errors import ArticleError, GeoError
+from geo.models import Article, Mention, Place
+from geo.text._articles import Skipped
 
 HAMLET = Place(id="t:hamlet", name="Hamlet", lat=41.0, lon=44.0, kind="village", country="ZZ")
 _WORD = re.compile(r"\b[A-Z][a-z]+\b")
@@ -130,7 +130,7 @@ def test_this_process_analyses_while_the_workers_are_busy() -> None:
 def test_a_chunk_is_claimed_once_until_its_slot_is_opened_again() -> None:
     import multiprocessing
 
-    from geo.parallel import _Claims
+    from geo.engine._parallel import _Claims
 
     claims = _Claims(multiprocessing.get_context(), slots=4)
     claims.open(5)
@@ -232,8 +232,8 @@ def test_jobs_below_one_is_refused() -> None:
 
 def test_pipeline_accounts_for_articles_the_stages_reject(tmp_path: Path) -> None:
     """read == processed + skipped, whether a file or an article's analysis failed."""
-    from geo.gazetteer import Gazetteer
-    from geo.pipeline import run
+    from geo.engine._pipeline import run
+    from geo.gazetteer._gazetteer import Gazetteer
     from geo.settings import Settings
 
     (tmp_path / "a.txt").write_text("Alpha moved on.\n", encoding="utf-8")
@@ -255,8 +255,8 @@ def test_pipeline_accounts_for_articles_the_stages_reject(tmp_path: Path) -> Non
 def test_map_with_two_jobs_writes_the_same_files_as_one(tmp_path: Path) -> None:
     """End to end: ``geo map --jobs 2`` equals ``--jobs 1`` byte for byte (but the map's
     random element ids)."""
-    from geo.articles import sample_corpus_path
     from geo.cli import main
+    from geo.text._articles import sample_corpus_path
 
     extra = tmp_path / "in"
     extra.mkdir()
@@ -289,9 +289,11 @@ def test_spawned_workers_give_the_same_output(monkeypatch: pytest.MonkeyPatch) -
     pickled once each; the output is the same."""
     import multiprocessing
 
-    import geo.parallel
+    import geo.engine._parallel
 
-    monkeypatch.setattr(geo.parallel, "_pool_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(
+        geo.engine._parallel, "_pool_context", lambda: multiprocessing.get_context("spawn")
+    )
     articles = corpus(60)
     single = [strip_origin(o) for _, o in analyse_each(articles, CountingAnalyser(), jobs=1)]
     spawned = [strip_origin(o) for _, o in analyse_each(articles, CountingAnalyser(), jobs=2)]
@@ -301,8 +303,8 @@ def test_spawned_workers_give_the_same_output(monkeypatch: pytest.MonkeyPatch) -
 def test_places_from_worker_processes_become_one_object_per_place() -> None:
     """Worker outputs travel with places as ids, so the run holds one object per place
     (pickled whole, every chunk would bring its own copies)."""
-    from geo.gazetteer import Gazetteer
-    from geo.pipeline import analyse_articles
+    from geo.engine._pipeline import analyse_articles
+    from geo.gazetteer._gazetteer import Gazetteer
     from geo.settings import Settings
 
     articles = [
@@ -328,8 +330,8 @@ def test_outcomes_travel_with_gazetteer_places_as_ids() -> None:
     import dataclasses
     import pickle
 
-    from geo.gazetteer import Gazetteer
-    from geo.parallel import pack_outcomes, unpack_outcomes
+    from geo.engine._parallel import pack_outcomes, unpack_outcomes
+    from geo.gazetteer._gazetteer import Gazetteer
 
     gazetteer = Gazetteer.load(world=False)
     gori = gazetteer.resolve("Gori")
@@ -363,8 +365,8 @@ def test_unpacking_leaves_the_garbage_collector_as_it_found_it() -> None:
     import gc
     import pickle
 
-    from geo.gazetteer import Gazetteer
-    from geo.parallel import pack_outcomes, unpack_outcomes
+    from geo.engine._parallel import pack_outcomes, unpack_outcomes
+    from geo.gazetteer._gazetteer import Gazetteer
 
     gazetteer = Gazetteer.load(world=False)
     data = pack_outcomes([ArticleOutput("a")], gazetteer)
@@ -448,13 +450,13 @@ def test_a_chunk_analysed_stage_by_stage_equals_one_article_at_a_time(
 ) -> None:
     """Every outcome, skips included (a failure in each stage, expected or not), is what
     the article alone gives."""
-    import geo.claims
-    import geo.events
-    from geo.parallel import Analyser
+    import geo.claims._claims
+    import geo.events._events
+    from geo.engine._parallel import Analyser
 
     analyser = Analyser(curated_gazetteer)  # type: ignore[arg-type]
     real_mentions = analyser.toponymizer.mentions
-    real_events, real_claims = geo.events.extract_events, geo.claims.extract_claims
+    real_events, real_claims = geo.events._events.extract_events, geo.claims._claims.extract_claims
 
     def failing(real, marker, error):  # type: ignore[no-untyped-def]
         def stage(article, *rest):  # type: ignore[no-untyped-def]
@@ -467,9 +469,11 @@ def test_a_chunk_analysed_stage_by_stage_equals_one_article_at_a_time(
     monkeypatch.setattr(
         analyser.toponymizer, "mentions", failing(real_mentions, "TOPO", ArticleError("t"))
     )
-    monkeypatch.setattr(geo.events, "extract_events", failing(real_events, "EVENT", KeyError("e")))
     monkeypatch.setattr(
-        geo.claims, "extract_claims", failing(real_claims, "CLAIM", ArticleError("c"))
+        geo.events._events, "extract_events", failing(real_events, "EVENT", KeyError("e"))
+    )
+    monkeypatch.setattr(
+        geo.claims._claims, "extract_claims", failing(real_claims, "CLAIM", ArticleError("c"))
     )
     texts = [
         "Troops moved from Gori to Tbilisi, 70 km away, on Monday.",

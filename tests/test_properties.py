@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from geo.articles import Skipped, decode, detect_dateline, iter_articles, split_front_matter
 from geo.errors import GeoError
-from geo.gazetteer import Gazetteer, default_gazetteer_path, read_curated
+from geo.gazetteer._gazetteer import Gazetteer, default_gazetteer_path, read_curated
+from geo.gazetteer._names import fold, match_form
 from geo.models import Article, Mention, Place
-from geo.names import fold, match_form
+from geo.text._articles import Skipped, decode, detect_dateline, iter_articles, split_front_matter
 
 EXAMPLES = int(os.environ.get("GEO_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(
@@ -253,7 +253,7 @@ def test_fold_is_idempotent_and_match_form_keeps_offsets(text: str) -> None:
 @FUZZ
 @given(TEXT)
 def test_sentences_are_exact_slices_in_order(text: str) -> None:
-    from geo.sentences import split_sentences
+    from geo.text._sentences import split_sentences
 
     previous_end = 0
     for sentence in split_sentences(text):
@@ -267,7 +267,7 @@ def test_sentences_are_exact_slices_in_order(text: str) -> None:
 def test_date_expressions_resolve_or_stay_unknown(
     text: str, published: date | None, anchor: date | None
 ) -> None:
-    from geo.dates import find_dates
+    from geo.text._dates import find_dates
 
     found = own_errors_only(find_dates, text, published, anchor) or []
     for mention in found:
@@ -278,7 +278,7 @@ def test_date_expressions_resolve_or_stay_unknown(
 @FUZZ
 @given(st.one_of(DISTANCES, TEXT))
 def test_distance_quantities_parse_or_are_refused(text: str) -> None:
-    from geo.claims import Quantity, parse_quantity
+    from geo.claims._claims import Quantity, parse_quantity
 
     quantity = own_errors_only(parse_quantity, text)
     assert quantity is None or isinstance(quantity, Quantity)
@@ -287,7 +287,7 @@ def test_distance_quantities_parse_or_are_refused(text: str) -> None:
 # -- the per-article stages -------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def curated_analyser() -> Any:
-    from geo.parallel import Analyser
+    from geo.engine._parallel import Analyser
 
     return Analyser(Gazetteer(CURATED))
 
@@ -312,7 +312,7 @@ def test_stages_on_adversarial_text_raise_only_own_errors(
     if output is not None:
         event(f"mentions found: {min(len(output.mentions), 3)}{'+' * (len(output.mentions) > 2)}")
         check_spans(article, output)
-        from geo.claims import check_claims
+        from geo.claims._claims import check_claims
 
         own_errors_only(check_claims, list(output.claims))
 
@@ -331,7 +331,7 @@ GAZETTEER_NAMES = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max
 def test_random_gazetteer_names_are_found_or_ignored_without_crashing(
     names: list[str], data: st.DataObject
 ) -> None:
-    from geo.parallel import Analyser
+    from geo.engine._parallel import Analyser
 
     places = [
         Place(

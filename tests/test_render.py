@@ -13,10 +13,10 @@ from shapely.geometry import Point
 
 from geo import geodesy
 from geo.errors import OutputError
+from geo.map._offline import inline_assets, remote_references
+from geo.map._render import esc, map_html, render_frames
+from geo.map._styles import KIND_STYLE, actor_colors
 from geo.models import EVENT_KINDS
-from geo.offline import inline_assets, remote_references
-from geo.render import esc, map_html, render_frames
-from geo.styles import KIND_STYLE, actor_colors
 
 DATA = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)
 HOSTILE = (

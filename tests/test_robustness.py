@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from geo.articles import Skipped, iter_articles, read_articles
 from geo.cli import main
 from geo.errors import GazetteerError
-from geo.gazetteer import REQUIRED_COLUMNS, read_curated
-from geo.output_set import verify
+from geo.gazetteer._gazetteer import REQUIRED_COLUMNS, read_curated
+from geo.io._output_set import verify
+from geo.text._articles import Skipped, iter_articles, read_articles
 
 OUTPUTS = ("map.html", "events.geojson", "places.geojson", "checks.csv", "run.json")
 GEO = Path(sys.executable).with_name("geo")

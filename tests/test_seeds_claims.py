@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from shapely.geometry import Point, Polygon
 
-from geo.checktable import format_checks
-from geo.claims import check_claims, check_rows, estimate_location, extract_claims
+from geo.claims._claims import check_claims, check_rows, estimate_location, extract_claims
+from geo.io._checktable import format_checks
 from geo.models import Check, Claim
 
 TBILISI = (41.69411, 44.83368)
@@ -38,12 +38,12 @@ def seed_run(seeds_dir: Path, gazetteer: Any) -> tuple[list[Claim], list[Check]]
     """Claims and checks of the seeds through the real pipeline (claims alone, on the
     curated names, while the toponym and event stages are not in this checkout)."""
     if not all(importlib.util.find_spec(f"geo.{stage}") for stage in ("toponyms", "events")):
-        from geo.articles import read_articles
+        from geo.text._articles import read_articles
 
         batch = read_articles([seeds_dir], published=date(2008, 8, 19))
         claims = [c for a in batch.articles for c in extract_claims(a, [], gazetteer)]
         return claims, check_claims(claims)
-    from geo.pipeline import run
+    from geo.engine._pipeline import run
 
     result = run([seeds_dir], published=date(2008, 8, 19), gazetteer=gazetteer)
     return result.claims, result.checks

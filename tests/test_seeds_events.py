@@ -17,7 +17,7 @@ PUBLISHED = date(2008, 8, 19)
 
 @pytest.fixture(scope="module")
 def result(seeds_dir: Path):  # type: ignore[no-untyped-def]
-    from geo.pipeline import run
+    from geo.engine._pipeline import run
 
     return run([seeds_dir], published=PUBLISHED)
 
@@ -103,7 +103,7 @@ def test_advance_on_tbilisi_is_only_hypothetical(frame) -> None:  # type: ignore
 
 
 def test_every_feature_keeps_evidence(seeds_dir: Path, frame) -> None:  # type: ignore[no-untyped-def]
-    from geo.articles import read_articles
+    from geo.text._articles import read_articles
 
     texts = {a.doc: a.text for a in read_articles([seeds_dir], PUBLISHED).articles}
     for _, row in frame.iterrows():

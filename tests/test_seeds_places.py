@@ -28,8 +28,8 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def seed_mentions(seeds_dir: Path, gazetteer):  # type: ignore[no-untyped-def]
-    from geo.articles import read_articles
-    from geo.toponyms import Toponymizer
+    from geo.text._articles import read_articles
+    from geo.toponyms._toponyms import Toponymizer
 
     batch = read_articles([seeds_dir], published=date(2008, 8, 19))
     toponymizer = Toponymizer(gazetteer)

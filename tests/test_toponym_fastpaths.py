@@ -14,9 +14,9 @@ import re
 import numpy as np
 import pytest
 
+from geo.gazetteer._names import _ASCII_TABLE, _NON_ASCII, _match_non_ascii, fold, match_form
 from geo.models import AREA_KINDS, Candidate, Place
-from geo.names import _ASCII_TABLE, _NON_ASCII, _match_non_ascii, fold, match_form
-from geo.toponym_match import (
+from geo.toponyms._match import (
     _CODE_BIT,
     _ENTRY_SHIFT,
     Recogniser,
@@ -28,7 +28,7 @@ from geo.toponym_match import (
     _scan,
     _shouting,
 )
-from geo.toponym_resolve import (
+from geo.toponyms._resolve import (
     CITY_OVER_REGION,
     EARTH_RADIUS_KM,
     FOCUS,
@@ -44,7 +44,7 @@ from geo.toponym_resolve import (
     round_share,
     shares,
 )
-from geo.toponyms import (
+from geo.toponyms._toponyms import (
     _BARE_CAPITAL,
     _CAPITAL_OF,
     DEMONYM_SCORE,
@@ -209,7 +209,7 @@ def test_haversine_table_is_the_plain_formula_to_the_bit() -> None:
 
 class PlainResolver:
     """The resolver's rules read candidate by candidate (as they were before
-    :class:`geo.toponym_resolve.Facts`)."""
+    :class:`geo.toponyms._resolve.Facts`)."""
 
     def __init__(self, capitals: frozenset[str]) -> None:
         self.resolver = Resolver(capitals)

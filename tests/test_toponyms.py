@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from geo.gazetteer import Gazetteer, default_gazetteer_path
+from geo.gazetteer._gazetteer import Gazetteer, default_gazetteer_path
 from geo.models import Article, Mention
-from geo.toponym_match import Rejected
-from geo.toponyms import Toponymizer, format_mentions
+from geo.toponyms._match import Rejected
+from geo.toponyms._toponyms import Toponymizer, format_mentions
 
 SMALL_CSV = """id,name,aliases,lat,lon,kind,country,admin1,population,geonameid,source
 xa-land,Xandia,Republic of Xandia,10.0,20.0,country,XA,,0,,test row
@@ -377,7 +377,7 @@ def test_other_capitals_and_money_are_not_the_seat_of_government(
 def test_an_advance_on_a_capital_phrase_becomes_a_hypothetical_event(
     world_toponymizer: Toponymizer,
 ) -> None:
-    from geo.events import extract_events
+    from geo.events._events import extract_events
 
     article = Article(
         doc="t",
@@ -389,8 +389,8 @@ def test_an_advance_on_a_capital_phrase_becomes_a_hypothetical_event(
 
 
 def test_name_table_scan_finds_exactly_the_names_between_spaces(tmp_path: Path) -> None:
-    from geo.names import match_form
-    from geo.toponym_match import _NAME_BIT, _capital_starts, _scan, build_table
+    from geo.gazetteer._names import match_form
+    from geo.toponyms._match import _NAME_BIT, _capital_starts, _scan, build_table
 
     path = tmp_path / "small.csv"
     path.write_text(
@@ -416,8 +416,8 @@ def test_name_table_scan_finds_exactly_the_names_between_spaces(tmp_path: Path) 
 
 
 def test_capital_starts_in_text_that_is_not_ascii() -> None:
-    from geo.names import match_form
-    from geo.toponym_match import _capital_starts
+    from geo.gazetteer._names import match_form
+    from geo.toponyms._match import _capital_starts
 
     text = "«Évora» and l’Aquila, ʼAden; Ωmega-Zeta éB x"
     padded = " " + match_form(text) + " "
@@ -429,7 +429,7 @@ def test_capital_starts_in_text_that_is_not_ascii() -> None:
 def test_stale_name_tables_are_removed_but_recent_ones_kept(tmp_path: Path) -> None:
     import os
 
-    from geo.toponym_match import _FORMAT, _KEEP_TABLES, _remove_stale
+    from geo.toponyms._match import _FORMAT, _KEEP_TABLES, _remove_stale
 
     older = tmp_path / f"toponyms-v{_FORMAT - 1}-aaaa.pickle"
     others = [tmp_path / f"toponyms-v{_FORMAT}-{n:04d}.pickle" for n in range(_KEEP_TABLES + 2)]

@@ -1,0 +1,1198 @@
+"""Distance and direction claims in report text, and their verdicts against geodesy.
+
+A claim is a clause such as "about 30km (18 miles) from the capital", "60 km west of
+X" or "within 40 kilometres of Y". :func:`extract_claims` finds them, parses both units,
+resolves the reference ("the capital", "Georgia's capital", a named place, or the place
+the sentence was already talking about) and the subject (the place the clause is about).
+:func:`check_claims` compares each claim with the geodesic distance and bearing, and
+flags sources that contradict each other. :func:`estimate_location` turns a claim about
+something unnamed into a ring, an arc or (when the text pins it down) a point.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import TYPE_CHECKING, Any
+
+from shapely.geometry.base import BaseGeometry
+
+from geo import geodesy
+from geo.gazetteer._names import fold
+from geo.models import Article, Check, Claim, Mention, Place
+from geo.settings import Tolerance
+from geo.text._dates import FOLD_TO_ASCII
+from geo.text._sentences import split_sentences
+
+if TYPE_CHECKING:
+    from geo.gazetteer._gazetteer import Gazetteer
+
+log = logging.getLogger(__name__)
+
+KM_PER_MILE = 1.609344
+KM_PER_NAUTICAL_MILE = 1.852
+KM_PER_METRE = 0.001
+#: A road distance may be up to this many times the straight line (plus the tolerance).
+ROAD_FACTOR = 1.6
+#: Extra slack (km) when a claim is about something "near" a named place.
+NEAR_KM = 10.0
+#: Two units of one claim disagree beyond this fraction of the larger, plus UNITS_SLACK_KM.
+UNITS_RELATIVE = 0.10
+UNITS_SLACK_KM = 1.0
+
+#: Place kinds that are lines: their gazetteer point is only a representative point.
+LINEAR_KINDS: frozenset[str] = frozenset({"road", "river", "pipeline"})
+
+#: Qualifier categories stored in ``Claim.qualifier``.
+ABOUT, AT_MOST, AT_LEAST, RANGE, EXACT, VAGUE, ROAD = (
+    "about",
+    "at most",
+    "at least",
+    "range",
+    "exact",
+    "vague",
+    "road",
+)
+
+# -- numbers and units -------------------------------------------------------------------
+_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_TEENS = (
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+)
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_WORD_VALUES: dict[str, float] = (
+    {w: float(i + 1) for i, w in enumerate(_ONES)}
+    | {w: float(i + 10) for i, w in enumerate(_TEENS)}
+    | {w: float((i + 2) * 10) for i, w in enumerate(_TENS)}
+    | {"a": 1.0, "an": 1.0, "a dozen": 12.0, "a hundred": 100.0, "one hundred": 100.0}
+    | {"half a": 0.5, "half an": 0.5}
+)
+#: Vague amounts and the nominal figure shown for them (never checked).
+VAGUE_AMOUNTS: dict[str, float] = {
+    "a few dozen": 36.0,
+    "a few hundred": 300.0,
+    "a few": 3.0,
+    "a couple of": 2.0,
+    "a handful of": 3.0,
+    "several": 5.0,
+    "dozens of": 36.0,
+    "tens of": 30.0,
+    "hundreds of": 300.0,
+    "many": 10.0,
+    "few": 3.0,
+}
+
+
+def _alternation(words: Iterable[str]) -> str:
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+_DIGITS = (
+    r"\d+\s+\d+/\d+|\d+/\d+|\d*[½¼¾]|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d/])|\d+(?:\.\d+)?(?![\d/])"
+)
+_FRACTIONS = {"½": 0.5, "¼": 0.25, "¾": 0.75}
+_WORD_NUMBER = (
+    rf"(?:{'|'.join(_TENS)})(?:[- ](?:{'|'.join(_ONES)}))?\b|(?:{_alternation(_WORD_VALUES)})\b"
+)
+_NUMBER = rf"(?:{_DIGITS}|\b(?:{_WORD_NUMBER}))"
+_UNIT = r"(?:nautical\s+miles?|kilomet(?:re|er)s?|kms?|miles?|mi|met(?:re|er)s?)\b\.?"
+_QUALIFIERS: dict[str, str] = {
+    "about": ABOUT,
+    "around": ABOUT,
+    "some": ABOUT,
+    "roughly": ABOUT,
+    "approximately": ABOUT,
+    "approx.": ABOUT,
+    "nearly": ABOUT,
+    "almost": ABOUT,
+    "close to": ABOUT,
+    "an estimated": ABOUT,
+    "just over": ABOUT,
+    "just under": ABOUT,
+    "a little over": ABOUT,
+    "a little more than": ABOUT,
+    "a little less than": ABOUT,
+    "just": ABOUT,
+    "only": ABOUT,
+    "barely": ABOUT,
+    "circa": ABOUT,
+    "within": AT_MOST,
+    "less than": AT_MOST,
+    "fewer than": AT_MOST,
+    "under": AT_MOST,
+    "up to": AT_MOST,
+    "no more than": AT_MOST,
+    "not more than": AT_MOST,
+    "at most": AT_MOST,
+    "no further than": AT_MOST,
+    "no farther than": AT_MOST,
+    "more than": AT_LEAST,
+    "over": AT_LEAST,
+    "at least": AT_LEAST,
+    "upwards of": AT_LEAST,
+    "no less than": AT_LEAST,
+    "not less than": AT_LEAST,
+}
+_QUANTITY = re.compile(
+    rf"""(?<![\w./])
+    (?:(?P<qual>{_alternation(_QUALIFIERS)})\s+)?
+    (?:
+        (?P<vague>{_alternation(VAGUE_AMOUNTS)})
+      | between\s+(?P<blo>{_NUMBER})\s+and\s+(?P<bhi>{_NUMBER})
+      | (?P<lo>{_NUMBER})(?:\s*(?:-|–|to|or)\s*(?P<hi>{_NUMBER}))?
+    )
+    [\s-]*(?P<unit>{_UNIT})""",
+    re.IGNORECASE | re.VERBOSE,
+)
+#: Inside every unit of distance, an "m" where this matches: "mi", "mile(s)", "met(re|er)s"
+#: (also in "kilometres"), the "m" of "km(s)"; each match lies in a unit of distance.
+_UNIT_MARK = re.compile(r"m(?:i(?:les?)?|et(?:re|er)s?|(?<=km)s?)\b", re.IGNORECASE)
+_UNIT_MARK_ASCII = re.compile(_UNIT_MARK.pattern.encode("ascii"))
+#: Bytes with ASCII letters lower-cased (for ``bytes.translate``).
+_ASCII_LOWER = bytes(code | 0x20 if 65 <= code <= 90 else code for code in range(256))
+#: The characters other than A-Z that match an ASCII letter case-insensitively.
+_FOLD_CHARS = tuple(chr(code) for code in FOLD_TO_ASCII)
+#: The words that may be run together (with digits) into a word of a ``_QUANTITY`` match
+#: before its unit's word: those of the qualifiers, the amounts and the number words, and
+#: the literal words of the pattern (a unit's first word is "nautical" in "nautical miles").
+_QUANTITY_WORDS: frozenset[str] = frozenset(
+    re.findall(
+        r"[a-z]+",
+        " ".join([*_QUALIFIERS, *VAGUE_AMOUNTS, *_WORD_VALUES, "between and to or nautical"]),
+    )
+)
+#: Read in reversed text from just before a unit mark: the rest of the mark's word, then
+#: as many (separator, whole word of ``_QUANTITY_WORDS`` and digits) as there are.
+_REVERSED_WORDS = "|".join(sorted((word[::-1] for word in _QUANTITY_WORDS), key=len, reverse=True))
+_CHAIN_REVERSED = re.compile(
+    rf"\w*(?:[\s\-–,./]*(?:\d|[½¼¾]|{_REVERSED_WORDS})+(?!\w))*", re.IGNORECASE
+)
+_WORD_CHARACTERS = re.compile(r"\w*")
+#: A character no match of ``_QUANTITY`` holds (it reads only letters, digits, spaces and
+#: "-–,./"): a match lies between two of them.
+_NOT_IN_QUANTITY = re.compile(r"[^\w\s\-–,./]")
+_SECOND_PAREN = re.compile(
+    rf"""\s*\(\s*(?:(?:about|around|some|roughly|approximately|nearly|almost|or)\s+)?
+    (?P<lo>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<hi>{_NUMBER}))?[\s-]*(?P<unit>{_UNIT})\s*\)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_SECOND_OR = re.compile(
+    rf"""\s*,?\s+or\s+(?:about\s+|some\s+|roughly\s+)?
+    (?P<lo>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<hi>{_NUMBER}))?[\s-]*(?P<unit>{_UNIT}),?""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# -- what follows the quantity ------------------------------------------------------------
+_DIRECTION_WORD = r"(?:north|south|east|west)(?:[- ]?(?:north|south|east|west)){0,2}(?:ern)?"
+_ROAD_RE = re.compile(r"\s*\(?\s*by\s+(?:road|car)\b\s*\)?|\s*(?:drive|road\s+trip)\b", re.I)
+_AWAY_RE = re.compile(r"\s*away\b", re.I)
+_APART_RE = re.compile(r"\s*apart\b", re.I)
+_DIRECTION_RE = re.compile(
+    rf"\s*,?\s*(?:to\s+the\s+|to\s+)?(?P<dir>{_DIRECTION_WORD})\b(?:\s+(?P<rel>of|from)\b)?", re.I
+)
+_RELATION_RE = re.compile(
+    r"\s*(?P<rel>from|between|outside(?:\s+of)?|short\s+of|beyond|inside|of"
+    r"|off(?:\s+the\s+coast\s+of)?)\b",
+    re.I,
+)
+_REFERENCE_SKIP = re.compile(
+    r"""\s*(?:the\s+)?
+    (?:(?:centre|center|heart|outskirts|edge|entrance\s+to)\s+of\s+(?:the\s+)?)?
+    (?:(?:central|downtown)\s+)?
+    (?:(?:[A-Z][\w'’-]+\s+)?(?:city|town|village|port|settlement|hamlet|region|province)\s+of\s+)?""",
+    re.VERBOSE,
+)
+_CAPITAL_WORD = re.compile(r"capital(?:\s+city)?\b", re.I)
+_POSSESSIVE_CAPITAL = re.compile(r"\s*['’]s\s+capital(?:\s+city)?\b", re.I)
+_ANAPHOR = re.compile(r"\s*the\s+(?P<kind>town|city|village|base|port)\b", re.I)
+_ANAPHOR_KINDS: dict[str, tuple[str, ...]] = {
+    "town": ("town", "city", "village"),
+    "city": ("city", "town"),
+    "village": ("village", "town"),
+    "base": ("base", "airfield"),
+    "port": ("port", "city", "town"),
+}
+_NEAR_BEFORE = re.compile(
+    r"\b(?:near|outside|close\s+to|next\s+to|not\s+far\s+from|on\s+the\s+outskirts\s+of|"
+    r"around)\s+(?:the\s+(?:\w+\s+)?(?:village|town|city|port|base)\s+of\s+)?$",
+    re.I,
+)
+#: Words that may sit between a place name and its distance clause ("X, a village in ...").
+_LINK_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        """is was are were lies lay lying sits sat sitting located situated based which that it
+        just only a an the in of village town city settlement hamlet base port suburb district
+        area outpost crossroads junction small large tiny key strategic main central northern
+        southern eastern western north south east west part itself now""",
+    )
+)
+_NOUN_STOP = frozenset(
+    re.findall(
+        r"\w+",
+        """are is were was be been there here have has had set up and or but the a an in at on
+        of with by to from for that which who also still now new it they this these those
+        we he she monday tuesday wednesday
+        thursday friday saturday sunday yesterday today""",
+    )
+)
+_DANGLING_VERB = re.compile(r"\s*,\s*(?:is|was|are|were|lies|lay|sits|sat)\b", re.I)
+#: Words between an unnamed noun and its distance ("the post office, located 5 km ...").
+_PLACING_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        """located situated lying based sitting positioned stood stand stands standing seen
+        spotted reported deployed stationed massed gathered remained remain remains camped
+        dug set up are is were was be been being have has had now still also""",
+    )
+)
+_LINK_PUNCTUATION = frozenset({",", "(", ")", "-", "–", "—"})
+_WORD = re.compile(r"[A-Za-z][\w'’-]*|[^\w\s]")
+
+
+# -- public data types --------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A parsed distance: its bounds in km and whether its two units agree."""
+
+    km: float
+    low_km: float
+    high_km: float
+    qualifier: str
+    vague: bool
+    units_disagree: bool = False
+    second_km: float | None = None
+
+
+# -- numbers -------------------------------------------------------------------------------
+def _number(text: str) -> float:
+    key = re.sub(r"\s+", " ", text.strip().lower())
+    if key in _WORD_VALUES:
+        return _WORD_VALUES[key]
+    parts = re.split(r"[- ]", key)
+    if len(parts) == 2 and parts[0] in _WORD_VALUES and parts[1] in _WORD_VALUES:
+        return _WORD_VALUES[parts[0]] + _WORD_VALUES[parts[1]]
+    if key and key[-1] in _FRACTIONS:
+        return float(key[:-1] or 0) + _FRACTIONS[key[-1]]
+    if "/" in key:
+        whole, _, fraction = key.rpartition(" ")
+        numerator, denominator = fraction.split("/")
+        if float(denominator) == 0:
+            return math.nan
+        return float(whole or 0) + float(numerator) / float(denominator)
+    return float(key.replace(",", ""))
+
+
+def _unit_km(unit: str) -> float:
+    word = unit.lower().rstrip(".")
+    if word.startswith("nautical"):
+        return KM_PER_NAUTICAL_MILE
+    if word.startswith("mi"):
+        return KM_PER_MILE
+    if word.startswith("met"):
+        return KM_PER_METRE
+    return 1.0
+
+
+def _system(unit: str) -> str:
+    return "metric" if _unit_km(unit) in (1.0, KM_PER_METRE) else "imperial"
+
+
+def units_disagree(first_km: float, second_km: float) -> bool:
+    """True when a figure and its conversion differ by more than 10 % + 1 km."""
+    larger = max(first_km, second_km)
+    return abs(first_km - second_km) > UNITS_RELATIVE * larger + UNITS_SLACK_KM
+
+
+def parse_quantity(text: str) -> Quantity | None:
+    """Parse a distance such as "about 30km (18 miles)", "25-30 miles" or "a few kilometres"."""
+    match = _QUANTITY.search(text)
+    if match is None:
+        return None
+    quantity, _ = _quantity_from(match, text)
+    return quantity
+
+
+def _quantity_from(match: re.Match[str], text: str) -> tuple[Quantity, int]:
+    """The quantity a regex match describes and where its surface (with conversion) ends."""
+    factor = _unit_km(match["unit"])
+    qualifier = _QUALIFIERS.get(re.sub(r"\s+", " ", (match["qual"] or "").lower()), EXACT)
+    end = match.end()
+    if match["vague"]:
+        amount = VAGUE_AMOUNTS[re.sub(r"\s+", " ", match["vague"].lower())] * factor
+        return Quantity(amount, amount, amount, VAGUE, vague=True), end
+    if match["blo"]:
+        low, high = _number(match["blo"]) * factor, _number(match["bhi"]) * factor
+    else:
+        low = _number(match["lo"]) * factor
+        high = _number(match["hi"]) * factor if match["hi"] else low
+    low, high = min(low, high), max(low, high)
+    if high > low and qualifier == EXACT:
+        qualifier = RANGE
+    km = (low + high) / 2.0
+    second_km: float | None = None
+    disagree = False
+    for pattern in (_SECOND_PAREN, _SECOND_OR):
+        second = pattern.match(text, end)
+        if second and _system(second["unit"]) != _system(match["unit"]):
+            second_factor = _unit_km(second["unit"])
+            second_low = _number(second["lo"]) * second_factor
+            second_high = _number(second["hi"]) * second_factor if second["hi"] else second_low
+            second_km = (second_low + second_high) / 2.0
+            disagree = units_disagree(km, second_km)
+            end = second.end()
+            break
+    return Quantity(km, low, high, qualifier, False, disagree, second_km), end
+
+
+def claim_bounds(claim: Claim) -> tuple[float, float]:
+    """The straight-line distances (km) a claim allows before tolerance: (low, high)."""
+    quantity = parse_quantity(claim.claimed_text)
+    low, high = (quantity.low_km, quantity.high_km) if quantity else (claim.claimed_km,) * 2
+    if not quantity or abs(quantity.km - claim.claimed_km) > 1e-6:
+        low = high = claim.claimed_km
+    if claim.qualifier == AT_MOST:
+        return 0.0, high
+    if claim.qualifier == AT_LEAST:
+        return low, math.inf
+    if claim.qualifier == ROAD:
+        return low / ROAD_FACTOR, high
+    return low, high
+
+
+# -- sentences and mentions ----------------------------------------------------------------
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, as the shared splitter (:mod:`geo.text._sentences`) cuts them,
+    so a claim quotes exactly the sentence an event from the same clause quotes."""
+    return [(s.start, s.end) for s in split_sentences(text)]
+
+
+def _sentence_of(spans: Sequence[tuple[int, int]], position: int) -> tuple[int, int]:
+    for start, end in spans:
+        if start <= position < end:
+            return start, end
+    return spans[-1] if spans else (0, 0)
+
+
+def _focus_country(mentions: Sequence[Mention]) -> str | None:
+    """The country the document is about: most mentioned among named places inside countries,
+    then among all toponyms, then among demonyms."""
+    tiers: list[Counter[str]] = [Counter(), Counter(), Counter()]
+    for mention in mentions:
+        if mention.place is None or not mention.place.country:
+            continue
+        if mention.type == "demonym":
+            tiers[2][mention.place.country] += 1
+        else:
+            tiers[1][mention.place.country] += 1
+            if not mention.place.is_area:
+                tiers[0][mention.place.country] += 1
+    for counter in tiers:
+        ranked = counter.most_common(2)
+        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            return ranked[0][0]
+    return None
+
+
+def _curated_fallback(article: Article, mentions: list[Mention], gazetteer: Gazetteer) -> None:
+    """Mentions of curated place names, by exact (folded) name; used only when the toponym
+    stage gave nothing for the document."""
+    covered = [(m.start, m.end) for m in mentions]
+    for match in re.finditer(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3}", article.text):
+        words = list(re.finditer(r"[\w'’-]+?(?=['’]s\b|[^\w'’-]|$)", match.group()))
+        found = False
+        for size in range(len(words), 0, -1):
+            for first in range(len(words) - size + 1):
+                start = match.start() + words[first].start()
+                end = match.start() + words[first + size - 1].end()
+                if any(s < end and start < e for s, e in covered):
+                    continue
+                curated = [p for p in gazetteer.lookup(article.text[start:end]) if p.curated]
+                if curated:
+                    mentions.append(
+                        Mention(
+                            article.doc,
+                            article.text[start:end],
+                            start,
+                            end,
+                            curated[0],
+                            score=0.5,
+                            reason="claims: curated name (no toponym stage output)",
+                        )
+                    )
+                    covered.append((start, end))
+                    found = True
+            if found:
+                break
+
+
+def _spread(place: Place) -> bool:
+    """A country, region or linear feature (road, river, pipeline): no single point to
+    measure from; it can be neither a claim's subject nor its reference."""
+    return place.is_area or place.kind in LINEAR_KINDS
+
+
+def _capital(gazetteer: Gazetteer, code: str | None) -> Place | None:
+    """The capital of a country; a curated city whose source says "capital" stands in when
+    the gazetteer has no world data."""
+    if not code:
+        return None
+    capital = gazetteer.capital_of(code)
+    if capital is not None:
+        return capital
+    for place in gazetteer.curated:
+        if (
+            place.country == code.upper()
+            and place.kind == "city"
+            and "capital" in fold(place.source)
+        ):
+            return place
+    return None
+
+
+# -- the parser -----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Relation:
+    end: int
+    bearing: float | None
+    direction_text: str
+    implicit: bool
+    road: bool
+    apart: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    place: Place | None
+    text: str
+    end: int
+    note: str = ""
+
+
+class _Document:
+    """One article with its mentions, sentences and focus country."""
+
+    def __init__(self, article: Article, mentions: Sequence[Mention], gazetteer: Gazetteer) -> None:
+        self.article = article
+        self.text = article.text
+        self.gazetteer = gazetteer
+        found = [m for m in mentions if m.doc == article.doc]
+        if not found:  # no toponym stage output: fall back to the curated names alone
+            _curated_fallback(article, found, gazetteer)
+        self.mentions = sorted(found, key=lambda m: (m.start, -m.end))
+        self.toponyms = [m for m in self.mentions if m.type == "toponym" and m.place is not None]
+        self.sentences = sentence_spans(self.text)
+        self.focus = _focus_country(self.mentions)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def mention_at(self, position: int, slack: int = 1) -> Mention | None:
+        for mention in self.mentions:
+            if position <= mention.start <= position + slack:
+                return mention
+            if mention.start > position + slack:
+                break
+        return None
+
+    def _is_linking(self, start: int, end: int) -> bool:
+        """True when text[start:end] only joins a place name to its distance clause."""
+        pieces: list[str] = []
+        cursor = start
+        for mention in self.toponyms:
+            if mention.start >= start and mention.end <= end and mention.place is not None:
+                if not _spread(mention.place):
+                    return False
+                pieces.append(self.text[cursor : mention.start])
+                pieces.append(" AREA ")
+                cursor = mention.end
+        pieces.append(self.text[cursor:end])
+        gap = "".join(pieces)
+        appositive = re.fullmatch(r"\s*,([^,;()]{1,80}),(.*)", gap, re.S)
+        if appositive:
+            return self._words_link(appositive.group(2))
+        if _DANGLING_VERB.match(gap):
+            return False  # "Smith, of X, was found 2 km ...": X sits in someone else's aside
+        return self._words_link(gap)
+
+    @staticmethod
+    def _words_link(gap: str) -> bool:
+        tokens = _WORD.findall(gap)
+        previous = ""
+        for token in tokens:
+            word = token.lower()
+            if token == "AREA":
+                if previous not in ("in", "of") and previous not in _LINK_WORDS:
+                    return False
+            elif word not in (_LINK_WORDS if word.isalpha() else _LINK_PUNCTUATION):
+                return False
+            previous = word
+        return True
+
+    # -- subject ---------------------------------------------------------------------------
+    def subject(self, start: int, sentence: tuple[int, int]) -> tuple[Mention | None, int | None]:
+        """The named place the clause at ``start`` is about and, when the clause is only
+        "near" it, where that "near" phrase starts."""
+        before = [m for m in self.toponyms if sentence[0] <= m.start and m.end <= start]
+        for mention in reversed(before):
+            if not self._is_linking(mention.end, start):
+                return None, None
+            assert mention.place is not None
+            if _spread(mention.place):
+                continue
+            near = _NEAR_BEFORE.search(self.text, sentence[0], mention.start)
+            return mention, near.start() if near else None
+        return None, None
+
+    def unnamed_subject(self, start: int, sentence: tuple[int, int]) -> str:
+        """The few words naming an unnamed subject ("Russian checkpoints")."""
+        chars = list(self.text[sentence[0] : start])
+        for mention in self.toponyms:  # a place name ends the noun phrase
+            if sentence[0] <= mention.start and mention.end <= start:
+                offset = mention.start - sentence[0]
+                size = mention.end - mention.start
+                chars[offset : offset + size] = "," + " " * (size - 1)
+        words = re.findall(r"[\w'’-]+|[^\w\s]", "".join(chars))
+        while words and (words[-1].lower() in _PLACING_WORDS or not words[-1][0].isalnum()):
+            words.pop()
+        kept: list[str] = []
+        for word in reversed(words):
+            if not word[0].isalnum() or word.lower() in _NOUN_STOP or len(kept) == 4:
+                break
+            kept.append(word)
+        return " ".join(reversed(kept))
+
+    def pair_partner(self, mention: Mention, sentence: tuple[int, int]) -> _Reference | None:
+        """The place paired with ``mention`` in "X and Y are 30 km apart"."""
+        for other in reversed(self.toponyms):
+            if other.end > mention.start or other.start < sentence[0]:
+                continue
+            joined = re.fullmatch(r"\s*(?:,|and|&)\s*", self.text[other.end : mention.start])
+            if joined and _is_named_point(other):
+                return _Reference(other.place, other.text, other.end)
+            return None
+        return None
+
+    def second_place(self, position: int) -> Mention | None:
+        """The place after "X to" / "X and" ("from X to Y", "between X and Y")."""
+        joint = re.compile(r"\s+(?:to|and)\s+(?:the\s+(?:\w+\s+)?(?:city|town|village)\s+of\s+)?")
+        match = joint.match(self.text, position)
+        if match is None:
+            return None
+        mention = self.mention_at(match.end())
+        return mention if _is_named_point(mention) else None
+
+    # -- reference -------------------------------------------------------------------------
+    def reference(self, position: int, subject: Place | None) -> _Reference:
+        """Resolve the reference phrase starting at ``position``."""
+        text = self.text
+        anaphor = _ANAPHOR.match(text, position)
+        if anaphor and not re.match(r"\s+of\b", text[anaphor.end() :]):
+            return self._anaphor(position, anaphor)
+        skip = _REFERENCE_SKIP.match(text, position)
+        start = skip.end() if skip else position
+        mention = self.mention_at(start)
+        if mention is not None and mention.place is not None:
+            possessive = _POSSESSIVE_CAPITAL.match(text, mention.end)
+            if possessive and mention.place.kind == "country":
+                return self._capital_ref(position, possessive.end(), mention.place.country, "")
+            if possessive:
+                surface = text[start : possessive.end()]
+                note = f"no capital is known for {mention.place.name} (only countries' capitals)"
+                return _Reference(None, surface, possessive.end(), note)
+            capital_word = re.compile(r"\s+capital(?:\s+city)?\b", re.I).match(text, mention.end)
+            if mention.type == "demonym" and capital_word:
+                return self._capital_ref(position, capital_word.end(), mention.place.country, "")
+            if mention.type == "toponym":
+                return _Reference(mention.place, text[start : mention.end], mention.end)
+        adjective = re.compile(r"([A-Z][\w'’-]+)\s+capital\b").match(text, start)
+        if adjective:
+            country = self.gazetteer.demonym_country(adjective.group(1))
+            if country is not None:
+                return self._capital_ref(position, adjective.end(), country.country, "")
+        capital = _CAPITAL_WORD.match(text, start)
+        if capital:
+            return self._bare_capital(position, capital.end(), subject)
+        words = re.compile(r"\s*((?:[\w'’-]+[ \t]*){1,4})").match(text, position)
+        surface = words.group(1).strip() if words else ""
+        end = words.end() if words else position
+        return _Reference(None, surface, end, "reference is not a known place")
+
+    def _capital_ref(self, start: int, end: int, code: str | None, note: str) -> _Reference:
+        place = _capital(self.gazetteer, code)
+        surface = self.text[start:end].strip()
+        if place is None:
+            return _Reference(None, surface, end, f"no capital known for country {code or '?'}")
+        appositive = re.compile(r"\s*,?\s*").match(self.text, end)
+        named = self.mention_at(appositive.end() if appositive else end)
+        if _is_named_point(named):
+            assert named is not None and named.place is not None
+            surface = self.text[start : named.end].strip()
+            end = named.end
+            if named.place.id != place.id:
+                note = f"the text names {named.place.name}; the capital is {place.name}"
+                return _Reference(named.place, surface, end, note)
+        return _Reference(place, surface, end, note)
+
+    def _bare_capital(self, start: int, end: int, subject: Place | None) -> _Reference:
+        of = re.compile(r"\s+of\s+").match(self.text, end)
+        if of:
+            named = self.mention_at(of.end())
+            if named is not None and named.place is not None:
+                return self._capital_ref(start, named.end, named.place.country, "")
+        appositive = re.compile(r"\s*,?\s*").match(self.text, end)
+        named = self.mention_at(appositive.end() if appositive else end)
+        if _is_named_point(named):
+            assert named is not None and named.place is not None
+            return self._capital_ref(start, end, named.place.country, "")
+        code = subject.country if subject is not None and subject.country else self.focus
+        return self._capital_ref(start, end, code, "")
+
+    def _anaphor(self, position: int, anaphor: re.Match[str]) -> _Reference:
+        kinds = _ANAPHOR_KINDS[anaphor["kind"].lower()]
+        earlier = [
+            m
+            for m in self.toponyms
+            if m.end <= position and m.place is not None and m.place.kind in kinds
+        ]
+        surface = anaphor.group().strip()
+        if not earlier:
+            return _Reference(
+                None, surface, anaphor.end(), f"'{surface}' refers to no earlier place"
+            )
+        place = earlier[-1].place
+        name = place.name if place else "?"
+        return _Reference(place, surface, anaphor.end(), f"'{surface}' read as {name}")
+
+    def implicit_reference(self, before: int, subject: Place, sentences_back: int) -> _Reference:
+        """The place the text was just talking about (for "12 km to the south"): the last
+        named place before the subject, in its sentence or ``sentences_back`` before it."""
+        sentence = _sentence_of(self.sentences, before)
+        index = self.sentences.index(sentence) if sentence in self.sentences else 0
+        window_start = self.sentences[max(0, index - sentences_back)][0] if self.sentences else 0
+        for mention in reversed(self.toponyms):
+            place = mention.place
+            if mention.end > before or mention.start < window_start or place is None:
+                continue
+            if not _spread(place) and place.id != subject.id:
+                return _Reference(
+                    place, "", before, f"reference implied by the context: {place.name}"
+                )
+        return _Reference(None, "", before, "no reference named or implied")
+
+
+def _relation(text: str, position: int, qualifier: str) -> _Relation | None:
+    """What links the quantity to its reference: direction, "from", "of", "outside"..."""
+    road = False
+    match = _ROAD_RE.match(text, position)
+    if match:
+        road, position = True, match.end()
+    away = _AWAY_RE.match(text, position)
+    if away:
+        position = away.end()
+    direction = _DIRECTION_RE.match(text, position)
+    if direction:
+        bearing = geodesy.compass_bearing(direction["dir"])
+        if bearing is not None:
+            implicit = direction["rel"] is None
+            return _Relation(direction.end(), bearing, direction["dir"], implicit, road)
+    relation = _RELATION_RE.match(text, position)
+    if relation:
+        word = relation["rel"].lower()
+        if word == "of" and qualifier != AT_MOST and not away:
+            return None
+        return _Relation(relation.end(), None, "", False, road)
+    apart = _APART_RE.match(text, position)
+    if apart:
+        return _Relation(apart.end(), None, "", True, road, apart=True)
+    return None
+
+
+def _is_named_point(mention: Mention | None) -> bool:
+    """A toponym mention of a place that is not a country or region."""
+    return (
+        mention is not None
+        and mention.type == "toponym"
+        and mention.place is not None
+        and not _spread(mention.place)
+    )
+
+
+def _surface(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def may_state_distance(text: str) -> bool:
+    """A cheap pre-filter: False only where ``text`` has no unit of distance, so no claim."""
+    return bool(_unit_marks(text))
+
+
+def _unit_marks(text: str) -> list[int]:
+    """Where ``_UNIT_MARK`` matches ``text`` (in order, not overlapping): inside every unit
+    of distance (case-insensitive) there is one, and each lies in a unit of distance.
+
+    The marks are looked for first in an ASCII copy (letters lower-cased, every other
+    character "?", so positions are kept), a cheap scan that finds a mark wherever the
+    text has one (and maybe more: "?" is no word character): the text has a mark only
+    where the copy has one, unless a non-ASCII character matches a letter
+    case-insensitively (``FOLD_TO_ASCII``), and then the text itself is read."""
+    if any(char in text for char in _FOLD_CHARS):
+        return [match.start() for match in _UNIT_MARK.finditer(text)]
+    ascii_copy = text.encode("ascii", "replace").translate(_ASCII_LOWER)
+    if _UNIT_MARK_ASCII.search(ascii_copy) is None:
+        return []
+    # A match in the copy that is none in the text hides no mark of the text: the only
+    # "m" it holds is its first character.
+    return [
+        match.start()
+        for match in _UNIT_MARK_ASCII.finditer(ascii_copy)
+        if _UNIT_MARK.match(text, match.start())
+    ]
+
+
+def extract_claims(
+    article: Article, mentions: Sequence[Mention], gazetteer: Gazetteer
+) -> list[Claim]:
+    """Every distance claim in ``article``, with its subject and reference resolved."""
+    text = article.text
+    claims: list[Claim] = []
+    marks = _unit_marks(text)
+    if not marks:
+        log.debug("claims: %d distance claims in %s", len(claims), article.doc)
+        return claims
+    document: _Document | None = None  # built at the first quantity with a relation
+    consumed = -1
+    for match in _quantities(text, marks):
+        if match.start() < consumed:
+            continue
+        quantity, end = _quantity_from(match, text)
+        if not all(map(math.isfinite, (quantity.km, quantity.low_km, quantity.high_km))):
+            continue  # "1/0 km" or a number too large for a float
+        relation = _relation(text, end, quantity.qualifier)
+        if relation is None:
+            continue
+        consumed = end
+        if document is None:
+            document = _Document(article, mentions, gazetteer)
+        claim = _build_claim(document, match, quantity, end, relation)
+        if claim is not None:
+            claims.append(claim)
+    log.debug("claims: %d distance claims in %s", len(claims), article.doc)
+    return claims
+
+
+def _quantities(text: str, marks: Sequence[int]) -> Iterator[re.Match[str]]:
+    """``_QUANTITY.finditer(text)``, read only in the stretches that can hold a match: those
+    between two characters no match holds (see ``_NOT_IN_QUANTITY``) that hold one of the
+    ``marks`` (see :func:`_unit_marks`), and there only from the first place a match
+    with one of those marks in its unit may start (see :func:`_earliest_start`) to one
+    character after the word of the last mark.
+
+    That end is far enough: a match ends with its unit (and maybe a "."), and its unit
+    holds a mark, so it ends by that word's end or one "." after it. Nor does the text
+    cut there let a match appear: the pattern reads no character past a match but the one
+    after it, and a match ending at the cut would end with a letter (a unit) where the
+    text holds no letter, or with the "." that is there."""
+    reverse = text[::-1]
+    stretch_end = -1
+    for index, mark in enumerate(marks):
+        if mark < stretch_end:
+            continue  # in the stretch just read
+        stop = _NOT_IN_QUANTITY.search(text, mark)
+        stretch_end = stop.start() if stop is not None else len(text)
+        in_stretch = marks[index : bisect.bisect_left(marks, stretch_end, index)]
+        start = min(_earliest_start(reverse, other) for other in in_stretch)
+        word = _WORD_CHARACTERS.match(text, in_stretch[-1])
+        assert word is not None  # the pattern matches the empty string
+        yield from _QUANTITY.finditer(text, start, min(word.end() + 1, stretch_end))
+
+
+def _earliest_start(reverse: str, mark: int) -> int:
+    """No match of ``_QUANTITY`` whose unit holds ``mark`` starts before the place this
+    returns (``reverse`` is the text reversed). Such a match starts where a word (a run of
+    word characters) starts, and holds whole words only; each word before its unit's one
+    is digits and words of ``_QUANTITY_WORDS`` run together ("about", "30", "5to10",
+    "nautical") and only white space and "-–,./" lie between them. So the match starts no
+    earlier than the first word of the longest such chain that ends at the word holding
+    ``mark``. The chain is read backwards, as ``_CHAIN_REVERSED`` matching the reversed
+    text (it cannot pass a character no match holds, such as the one that starts the
+    stretch)."""
+    chain = _CHAIN_REVERSED.match(reverse, len(reverse) - mark)
+    assert chain is not None  # the pattern matches the empty string
+    return mark - (chain.end() - chain.start())
+
+
+def _build_claim(
+    document: _Document, match: re.Match[str], quantity: Quantity, end: int, relation: _Relation
+) -> Claim | None:
+    text = document.text
+    sentence = _sentence_of(document.sentences, match.start())
+    mention, near_start = document.subject(match.start(), sentence)
+    near = near_start is not None
+    subject = mention.place if mention is not None and not near else None
+    near_place = mention.place if mention is not None and near else None
+    if relation.implicit:
+        if subject is None or mention is None:
+            return None  # "advanced 20 km north": a movement, not a claim about a place
+        if relation.apart:
+            reference = document.pair_partner(mention, sentence)
+            if reference is None:
+                return None
+        else:
+            # "X, 12 km to the south": from the place named just before (this sentence or
+            # the one before). A bare "12 km away" names no reference and is no claim.
+            reference = document.implicit_reference(mention.start, subject, sentences_back=1)
+        claim_end = relation.end
+    else:
+        reference = document.reference(relation.end, subject or near_place)
+        claim_end = max(reference.end, relation.end)
+        if mention is None and reference.place is not None:
+            # "65 km from X to Y", "the 65 km between X and Y": Y is the subject
+            other = document.second_place(reference.end)
+            if other is not None:
+                mention, subject, claim_end = other, other.place, other.end
+    if reference.note:
+        log.debug("claims: %s at %d: %s", document.article.doc, match.start(), reference.note)
+    qualifier = ROAD if relation.road and not quantity.vague else quantity.qualifier
+    claimed_start = match.end("qual") if match["qual"] else match.start()
+    if mention is not None and near_start is None:
+        subject_text = mention.text
+    else:
+        before = near_start if near_start is not None else match.start()
+        subject_text = document.unnamed_subject(before, sentence)
+    return Claim(
+        doc=document.article.doc,
+        quote=text[sentence[0] : sentence[1]],
+        char_start=match.start(),
+        char_end=claim_end,
+        claimed_km=quantity.km,
+        claimed_text=_surface(text[claimed_start:end]).rstrip(" ,"),
+        subject=subject,
+        reference=reference.place,
+        subject_text=subject_text,
+        reference_text=reference.text,
+        source=document.article.source,
+        date=document.article.published,
+        bearing_deg=relation.bearing,
+        direction_text=relation.direction_text,
+        vague=quantity.vague,
+        units_disagree=quantity.units_disagree,
+        qualifier=qualifier,
+        near=near_place,
+    )
+
+
+# -- checking -----------------------------------------------------------------------------
+def _target(claim: Claim) -> Place | None:
+    return claim.subject if claim.subject is not None else claim.near
+
+
+def check_claim(claim: Claim, tolerance: Tolerance | None = None) -> Check:
+    """The verdict on one claim: distance within tolerance, and bearing when one is given."""
+    tolerance = tolerance or Tolerance()
+    target = _target(claim)
+    reference = claim.reference
+    if reference is None:
+        if not claim.reference_text:
+            return Check(claim, "unverifiable", note="no reference named or implied nearby")
+        return Check(claim, "unverifiable", note=f"reference '{claim.reference_text}' not resolved")
+    if target is None:
+        shape = "arc" if claim.bearing_deg is not None else "ring"
+        note = "vague distance" if claim.vague else f"unnamed subject: estimated {shape}"
+        return Check(
+            claim, "unverifiable", note=f"{note} {claim.claimed_km:.1f} km around {reference.name}"
+        )
+    if _spread(target) or _spread(reference):
+        return Check(
+            claim, "unverifiable", note="a country, region, road or river has no single distance"
+        )
+    if target.id == reference.id:
+        return Check(claim, "unverifiable", note="subject and reference are the same place")
+    computed = geodesy.distance_km(reference, target)
+    bearing = geodesy.bearing_deg(reference, target)
+    if claim.vague:
+        return Check(
+            claim,
+            "unverifiable",
+            computed_km=computed,
+            computed_bearing_deg=bearing,
+            note=f"vague distance ('{claim.claimed_text}')",
+        )
+    low, high = claim_bounds(claim)
+    difference = max(0.0, low - computed, computed - high)
+    allowed = tolerance.allowed_km(computed) + (NEAR_KM if claim.subject is None else 0.0)
+    notes: list[str] = []
+    verdict = "consistent" if difference <= allowed else "inconsistent"
+    if verdict == "inconsistent":
+        notes.append(f"off by {difference:.1f} km (allowed {allowed:.1f} km)")
+    bearing_ok: bool | None = None
+    if claim.bearing_deg is not None:
+        off = geodesy.angle_between(claim.bearing_deg, bearing)
+        bearing_ok = off <= tolerance.bearing_deg
+        if not bearing_ok:
+            verdict = "inconsistent"
+            notes.append(f"direction '{claim.direction_text}' is {off:.0f} degrees off")
+    notes.extend(_context_notes(claim))
+    return Check(
+        claim,
+        verdict,
+        computed_km=computed,
+        difference_km=difference,
+        computed_bearing_deg=bearing,
+        bearing_ok=bearing_ok,
+        note="; ".join(notes),
+    )
+
+
+def _context_notes(claim: Claim) -> list[str]:
+    notes: list[str] = []
+    if claim.units_disagree:
+        notes.append("its two units disagree")
+    if claim.near is not None and claim.subject is None:
+        notes.append(f"about something near {claim.near.name}")
+    if claim.qualifier == ROAD:
+        notes.append("road distance: straight line may be shorter")
+    reference = claim.reference
+    if reference is not None and not claim.reference_text:
+        notes.append(f"reference implied: {reference.name}")
+    elif reference is not None and not _names_in(reference, claim.reference_text):
+        notes.append(f"'{claim.reference_text}' read as {reference.name}")
+    return notes
+
+
+def _names_in(place: Place, text: str) -> bool:
+    """Whether ``text`` spells out the place's name or one of its aliases."""
+    folded = f" {fold(text)} "
+    return any(f" {fold(name)} " in folded for name in (place.name, *place.aliases))
+
+
+def _pair_key(claim: Claim) -> frozenset[str] | None:
+    target = claim.subject
+    if target is None or claim.reference is None or claim.vague or target.id == claim.reference.id:
+        return None
+    return frozenset((target.id, claim.reference.id))
+
+
+def _oriented_bearing(claim: Claim, anchor: Claim) -> float | None:
+    """The claim's bearing seen from ``anchor``'s reference (flipped if the roles swap)."""
+    if claim.bearing_deg is None or claim.reference is None or anchor.reference is None:
+        return None
+    if claim.reference.id == anchor.reference.id:
+        return claim.bearing_deg
+    return (claim.bearing_deg + 180.0) % 360.0
+
+
+def _who(claim: Claim) -> str:
+    """The document id, with its source when that says more ("doc-7 (Reuters)")."""
+    if claim.source and claim.source != claim.doc:
+        return f"{claim.doc} ({claim.source})"
+    return claim.doc
+
+
+def _conflict(first: Claim, second: Claim, tolerance: Tolerance) -> Check | None:
+    low1, high1 = claim_bounds(first)
+    low2, high2 = claim_bounds(second)
+    gap = max(0.0, low1 - high2, low2 - high1)
+    scale = max(v for v in (first.claimed_km, second.claimed_km) if math.isfinite(v))
+    notes: list[str] = []
+    if gap > tolerance.allowed_km(scale):
+        notes.append(
+            f"{_who(first)} says {first.claimed_text}, {_who(second)} says {second.claimed_text}"
+        )
+    bearing1, bearing2 = _oriented_bearing(first, first), _oriented_bearing(second, first)
+    if (
+        bearing1 is not None
+        and bearing2 is not None
+        and geodesy.angle_between(bearing1, bearing2) > tolerance.bearing_deg
+    ):
+        notes.append(f"'{first.direction_text}' versus '{second.direction_text}'")
+    if not notes:
+        return None
+    assert first.subject is not None and first.reference is not None
+    computed = geodesy.distance_km(first.reference, first.subject)
+    errors = {
+        c.doc: max(0.0, lo - computed, computed - hi)
+        for c, lo, hi in ((first, low1, high1), (second, low2, high2))
+    }
+    closer = first if errors[first.doc] < errors[second.doc] else second
+    if errors[first.doc] != errors[second.doc]:
+        notes.append(f"geodesy ({computed:.1f} km) supports {_who(closer)}")
+    return Check(
+        first,
+        "inconsistent",
+        computed_km=computed,
+        difference_km=gap,
+        kind="conflict",
+        other=second,
+        note="; ".join(notes),
+    )
+
+
+def find_conflicts(claims: Sequence[Claim], tolerance: Tolerance | None = None) -> list[Check]:
+    """Conflict checks: claims from different documents about the same pair of places that
+    disagree with each other beyond tolerance (distance or direction)."""
+    tolerance = tolerance or Tolerance()
+    groups: dict[frozenset[str], list[Claim]] = {}
+    for claim in claims:
+        key = _pair_key(claim)
+        if key is not None:
+            groups.setdefault(key, []).append(claim)
+    conflicts: list[Check] = []
+    for group in groups.values():
+        for first, second in combinations(group, 2):
+            if first.doc == second.doc:
+                continue
+            conflict = _conflict(first, second, tolerance)
+            if conflict is not None:
+                conflicts.append(conflict)
+    return conflicts
+
+
+def check_claims(claims: Sequence[Claim], tolerance: Tolerance | None = None) -> list[Check]:
+    """One distance check per claim (in order), then one conflict check per contradiction."""
+    tolerance = tolerance or Tolerance()
+    checks = [check_claim(claim, tolerance) for claim in claims]
+    checks.extend(find_conflicts(claims, tolerance))
+    counts = Counter(c.verdict for c in checks if c.kind == "distance")
+    log.info(
+        "checks: %d claims (%s), %d conflicts",
+        len(claims),
+        ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "none",
+        len(checks) - len(claims),
+    )
+    return checks
+
+
+# -- estimated locations ------------------------------------------------------------------
+def estimate_location(claim: Claim, half_width: float = 45.0) -> BaseGeometry | None:
+    """Where an unnamed subject may be: an arc when a direction is given, else a ring
+    (Polygon whose boundary is the locus); a Point only when the clause puts it near a named
+    place (the point at the claimed distance on the line towards that place)."""
+    reference = claim.reference
+    if claim.subject is not None or reference is None or _spread(reference) or claim.vague:
+        return None
+    km = claim.claimed_km
+    if km <= 0:
+        return None
+    if claim.near is not None and not _spread(claim.near):
+        if claim.near.id == reference.id:
+            return None
+        bearing = geodesy.bearing_deg(reference, claim.near)
+        lat, lon = geodesy.destination(reference.lat, reference.lon, bearing, km)
+        return geodesy.point(lat, lon)
+    if claim.bearing_deg is not None:
+        return geodesy.arc(reference.lat, reference.lon, km, claim.bearing_deg, half_width)
+    pole = 90.0 if reference.lat >= 0 else -90.0
+    if km >= geodesy.distance_between(reference.lat, reference.lon, pole, reference.lon):
+        # a circle round a pole is no polygon in lon/lat: draw it as a closed line
+        return geodesy.arc(reference.lat, reference.lon, km, 0.0, 180.0, segments=129)
+    return geodesy.ring(reference.lat, reference.lon, km)
+
+
+# -- rows -----------------------------------------------------------------------------------
+CHECK_COLUMNS: tuple[str, ...] = (
+    "doc",
+    "quote",
+    "place",
+    "reference",
+    "claimed_km",
+    "claimed_text",
+    "computed_km",
+    "difference_km",
+    "verdict",
+    "kind",
+    "source",
+    "qualifier",
+    "direction",
+    "bearing_claimed",
+    "bearing_computed",
+    "bearing_ok",
+    "units_disagree",
+    "estimated",
+    "other_doc",
+    "other_quote",
+    "other_claimed_km",
+    "other_claimed_text",
+    "note",
+)
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(value, digits)
+
+
+def place_label(claim: Claim) -> str:
+    """What the claim is about: the subject's name, "near X", or the unnamed noun."""
+    if claim.subject is not None:
+        return claim.subject.name
+    label = claim.subject_text or "unnamed"
+    if claim.near is not None:
+        return (
+            f"{label} (near {claim.near.name})"
+            if claim.subject_text != claim.near.name
+            else f"near {claim.near.name}"
+        )
+    return f"{label} (unnamed)" if claim.subject_text else "(unnamed)"
+
+
+def reference_label(claim: Claim) -> str:
+    if claim.reference is not None:
+        return claim.reference.name
+    return f"? {claim.reference_text}".strip()
+
+
+def _estimated(claim: Claim) -> str:
+    if claim.subject is not None or claim.reference is None or claim.vague:
+        return ""
+    if claim.near is not None:
+        return "point"
+    return "arc" if claim.bearing_deg is not None else "ring"
+
+
+def check_rows(checks: Sequence[Check]) -> list[dict[str, Any]]:
+    """One dict per check with the checks.csv columns (DESIGN.md order, then extras)."""
+    rows: list[dict[str, Any]] = []
+    for check in checks:
+        claim, other = check.claim, check.other
+        rows.append(
+            {
+                "doc": claim.doc,
+                "quote": claim.quote,
+                "place": place_label(claim),
+                "reference": reference_label(claim),
+                "claimed_km": _round(claim.claimed_km),
+                "claimed_text": claim.claimed_text,
+                "computed_km": _round(check.computed_km),
+                "difference_km": _round(check.difference_km),
+                "verdict": check.verdict,
+                "kind": check.kind,
+                "source": claim.source or "",
+                "qualifier": claim.qualifier,
+                "direction": claim.direction_text,
+                "bearing_claimed": _round(claim.bearing_deg, 0),
+                "bearing_computed": _round(check.computed_bearing_deg, 0),
+                "bearing_ok": check.bearing_ok,
+                "units_disagree": claim.units_disagree,
+                "estimated": _estimated(claim) if check.kind == "distance" else "",
+                "other_doc": other.doc if other else "",
+                "other_quote": other.quote if other else "",
+                "other_claimed_km": _round(other.claimed_km) if other else None,
+                "other_claimed_text": other.claimed_text if other else "",
+                "note": check.note,
+            }
+        )
+    return rows

@@ -1,0 +1,177 @@
+"""Run the stages in order; the one entry point the CLI and the notebook call.
+
+articles -> mentions -> events + claims -> checks -> feature frames -> (render/export)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from geo.models import Article, ArticleInfo, Check, Claim, Event, Mention, Place, RunSummary
+from geo.settings import Settings
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geo.engine._parallel import Analysed, Mapper
+    from geo.features._place_tally import PlaceTally
+    from geo.gazetteer._gazetteer import Gazetteer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Result:
+    """Everything one run produced, stage by stage.
+
+    The articles' texts are not kept (``articles`` holds their metadata): what a run found
+    carries its own quotes, and a large corpus need not stay in memory.
+    """
+
+    settings: Settings
+    reference: Place
+    articles: list[ArticleInfo] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    summary: RunSummary = field(default_factory=RunSummary)
+    _frames: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+    _tallies: list[PlaceTally] | None = field(default=None, repr=False)
+
+    @property
+    def events_frame(self) -> gpd.GeoDataFrame:
+        """Merged event features (DESIGN.md contract), one row per feature."""
+        if "events" not in self._frames:
+            from geo.features._features import events_to_frame
+
+            self._frames["events"] = events_to_frame(
+                self.events, self.reference, claims=self.claims
+            )
+        return self._frames["events"]
+
+    @property
+    def places_frame(self) -> gpd.GeoDataFrame:
+        """One point per resolved toponym mention."""
+        if "places" not in self._frames:
+            from geo.features._features import mentions_to_frame
+
+            self._frames["places"] = mentions_to_frame(self.mentions, self.reference)
+        return self._frames["places"]
+
+    @property
+    def place_tallies(self) -> list[PlaceTally]:
+        """Mentions counted per distinct place (the map's place layer)."""
+        if self._tallies is None:
+            from geo.features._place_tally import tally_mentions
+
+            self._tallies = tally_mentions(self.mentions, self.reference)
+        return self._tallies
+
+    @property
+    def estimates_frame(self) -> gpd.GeoDataFrame:
+        """Estimated locations of unnamed things (rings/arcs from distance claims)."""
+        if "estimates" not in self._frames:
+            from geo.features._features import estimates_to_frame
+
+            self._frames["estimates"] = estimates_to_frame(self.events, self.claims)
+        return self._frames["estimates"]
+
+
+def load_gazetteer(settings: Settings) -> Gazetteer:
+    from geo.gazetteer._gazetteer import Gazetteer
+
+    return Gazetteer.load(settings.gazetteer_path, world=settings.world)
+
+
+def analysed(
+    articles: Iterable[Article],
+    gazetteer: Gazetteer,
+    settings: Settings | None = None,
+    mapper: Mapper | None = None,
+) -> Iterator[tuple[Article, Analysed]]:
+    """Each article with what the per-article stages found in it (or why it was skipped),
+    as they are analysed, in input order (``settings.jobs`` processes, or ``mapper``)."""
+    from geo.engine._parallel import Analyser, analyse_each
+
+    if mapper is not None:
+        return iter(mapper(articles))
+    jobs = (settings or Settings()).jobs
+    return analyse_each(articles, Analyser(gazetteer), jobs=jobs)
+
+
+def analyse_articles(
+    articles: Iterable[Article],
+    gazetteer: Gazetteer,
+    settings: Settings | None = None,
+    mapper: Mapper | None = None,
+) -> Result:
+    """Run toponyms, events and claims over articles (``settings.jobs`` processes, or
+    ``mapper``: e.g. the Dask engine's). An article a stage cannot analyse is skipped with
+    its reason (counted in the summary)."""
+    from geo.claims._claims import check_claims
+    from geo.text._articles import Skipped
+
+    settings = settings or Settings()
+    reference = gazetteer.resolve(settings.reference)
+    result = Result(settings=settings, reference=reference)
+    failed: list[tuple[str, str]] = []
+    for article, output in analysed(articles, gazetteer, settings, mapper):
+        if isinstance(output, Skipped):
+            log.warning("skipped %s", output.reason)
+            failed.append((output.where, output.reason))
+            continue
+        result.articles.append(ArticleInfo.of(article))
+        result.mentions.extend(output.mentions)
+        result.events.extend(output.events)
+        result.claims.extend(output.claims)
+    result.checks = check_claims(result.claims, settings.tolerance)
+    result.summary = RunSummary(
+        read=len(result.articles) + len(failed),
+        processed=len(result.articles),
+        skipped=tuple(failed),
+    )
+    log.info(
+        "pipeline: %d articles, %d mentions, %d events, %d claims",
+        len(result.articles),
+        len(result.mentions),
+        len(result.events),
+        len(result.claims),
+    )
+    return result
+
+
+def inputs(paths: Sequence[str | Path] | None) -> list[str | Path]:
+    """``paths``, or the bundled sample corpus when none are given."""
+    from geo.text._articles import sample_corpus_path
+
+    return list(paths) if paths else [sample_corpus_path()]
+
+
+def run(
+    paths: Sequence[str | Path] | None = None,
+    settings: Settings | None = None,
+    published: date | None = None,
+    gazetteer: Gazetteer | None = None,
+    mapper: Mapper | None = None,
+) -> Result:
+    """Read ``paths`` (default: the bundled sample corpus) and run every stage."""
+    from geo.text._articles import Batch, iter_articles
+
+    settings = settings or Settings()
+    gazetteer = gazetteer or load_gazetteer(settings)
+    gazetteer.resolve(settings.reference)  # fail fast on an unknown --reference
+    batch = Batch()
+    articles = batch.stream(iter_articles(inputs(paths), published))
+    result = analyse_articles(articles, gazetteer, settings, mapper=mapper)
+    result.summary = RunSummary(
+        read=batch.read,
+        processed=len(result.articles),
+        skipped=(*batch.skipped, *result.summary.skipped),
+    )
+    return result

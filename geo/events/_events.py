@@ -1,0 +1,565 @@
+"""Who moved where, when: clause-level rules that turn report sentences into events.
+
+For each sentence the extractor
+
+1. builds *units* (:mod:`geo.events._units`): words, place mentions (from the toponym stage)
+   and actor names (from ``data/actors.csv``); places inside a distance phrase are
+   references of a claim, not event places;
+2. finds *triggers* (:mod:`geo.events._triggers`, ``data/event_lexicon.yaml``): verbs and
+   nouns of movement, withdrawal, occupation, checkpoints, positions, exchanges and
+   attacks, on the sentences a document-level scan keeps;
+3. reads each trigger's clause: the places attached to it by role
+   (:mod:`geo.events._args`), its subject, status and date (:mod:`geo.events._clauses`), into
+   a :class:`Frame`;
+4. links clauses across sentences: "they were heading for B" after "the column left A"
+   becomes A -> B; "the exchange in X" takes its actor from "Russia and Georgia exchanged
+   prisoners" the sentence before.
+
+Negated statements and demands ("NATO urged Moscow to pull out of X") yield no event.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from operator import attrgetter
+
+from geo.events._args import Args, PlaceRef, scan_args
+from geo.events._clauses import (
+    Subject,
+    analyse_subject,
+    choose_date,
+    decide_status,
+    left_boundary,
+    nearest_actor_left,
+    passive_patient,
+    sentence_org,
+    who_antecedent,
+)
+from geo.events._rules import MOTION_KINDS, Lexicon, TriggerSpec, load_lexicon
+from geo.events._tables import clause_tables
+from geo.events._triggers import Hit, find_triggers, is_noun_use, scan_document
+from geo.events._units import Unit, has_distance, has_low, unit_spans, units_from
+from geo.models import Article, Event, Mention
+from geo.text._dates import DateMention, ResolvedDate, find_dates_within, resolvable_spans
+from geo.text._sentences import Sentence, split_sentences
+
+log = logging.getLogger(__name__)
+
+_ADDRESSEE_VERBS = frozenset(
+    {"told", "tell", "tells", "telling", "informed", "assured", "reminded"}
+)
+_ANAPHOR_SENTENCES = 3
+_CONTINUATION_SENTENCES = 4
+_PRECISION_PENALTY = {1: 0.0, 2: 0.05, 3: 0.1}
+_START = attrgetter("start")
+
+
+# -- frames --------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Frame:
+    """An event being built: everything known about one trigger."""
+
+    kind: str
+    rule: str
+    sentence: Sentence
+    places: list[PlaceRef]
+    actor: str | None
+    actor_source: str
+    subject_kind: str
+    status: str
+    date: ResolvedDate | None
+    date_source: str
+    direction: str | None
+    confidence: float
+    definite: bool
+    estimable: bool
+    origin_only: bool = False
+    destination_only: bool = False
+    position: int = 0
+
+    @property
+    def place_ids(self) -> tuple[str, ...]:
+        return tuple(p.place.id for p in self.places)
+
+
+def _paths(kind: str, args: Args) -> list[tuple[list[PlaceRef], str | None]]:
+    """Place sequences (one per alternative destination/location) and a direction."""
+    if kind in MOTION_KINDS:
+        origin = args.origin[:1]
+        if args.destinations:
+            middle = [slot[0] for slot in args.destinations[:-1]]
+            return [
+                (origin + args.via + middle + [alt], args.direction)
+                for alt in args.destinations[-1]
+            ]
+        if origin or args.via:
+            return [(origin + args.via, args.direction or ("outbound" if origin else None))]
+        return []
+    slots = args.locations
+    if not slots:
+        return []
+    specific = [slot for slot in slots if any(not r.place.is_area for r in slot)]
+    chosen = specific[0] if specific else slots[0]
+    refs = [r for r in chosen if not r.place.is_area] if specific else chosen
+    return [([ref], None) for ref in refs]
+
+
+def _relative_antecedent(units: Sequence[Unit], boundary: int) -> Unit | None:
+    for unit in reversed(units[max(0, boundary - 14) : boundary]):
+        if unit.place is not None and not unit.reference:
+            return unit
+        if unit.low in (";", ":") or unit.low in ("said", "says"):
+            return None
+    return None
+
+
+def _actor_of(
+    units: Sequence[Unit], hit: Hit, noun: bool, subject: Subject, args: Args, lexicon: Lexicon
+) -> tuple[str | None, str]:
+    """The acting party and where it came from."""
+    if noun:
+        for unit in reversed(units[max(0, hit.first - 4) : hit.first]):
+            if unit.actor is not None and unit.actor.type != "group":
+                return unit.actor.actor, "premodifier"
+            if unit.low in (",", ";") or lexicon.word("aux", unit.low):
+                break
+        inside = [units[k] for k in range(hit.first, hit.last + 1) if units[k].actor is not None]
+        if inside and inside[0].actor is not None:
+            return inside[0].actor.actor, "premodifier"
+    agent = [u for u in args.agent if u.actor is not None and u.actor.type != "group"]
+    if agent and agent[0].actor is not None:
+        return agent[0].actor.actor, "agent"
+    if subject.actors:
+        return " & ".join(sorted(subject.actors)) if len(subject.actors) > 1 else subject.actors[
+            0
+        ], "subject"
+    if subject.possessive_pronoun:
+        owner = nearest_actor_left(units, subject.start, groups=True)
+        if owner is not None:
+            return owner, "possessive"
+    if subject.groups:
+        group = subject.groups[0]
+        if group == "monitors":
+            return sentence_org(units) or group, "subject"
+        return group, "subject"
+    if subject.kind in ("force", "pronoun") or noun:
+        nearest = nearest_actor_left(units, subject.start if subject.start >= 0 else hit.first)
+        if nearest is not None:
+            return nearest, "sentence"
+    return None, ""
+
+
+@lru_cache(maxsize=256)
+def _confidence(frame_noun: bool, actor_source: str, precision: int, extra: float = 0.0) -> float:
+    value = 0.7 if frame_noun else 0.8
+    if actor_source in ("sentence", "discourse", "anaphor"):
+        value -= 0.15
+    elif not actor_source:
+        value -= 0.2
+    value -= _PRECISION_PENALTY[precision]
+    value += extra
+    return round(min(0.95, max(0.05, value)), 2)
+
+
+def _context_ok(
+    spec: TriggerSpec, units: Sequence[Unit], hit: Hit, memory: Sequence[Frame]
+) -> bool:
+    if not spec.context:
+        return True
+    if has_low(units, spec.context):
+        return True
+    definite = hit.first > 0 and units[hit.first - 1].low in ("the", "this", "that")
+    return definite and any(f.kind == spec.kind for f in memory)
+
+
+def frames_for_sentence(
+    units: list[Unit],
+    sentence: Sentence,
+    dates: Sequence[DateMention],
+    published: date | None,
+    memory: Sequence[Frame],
+    lexicon: Lexicon,
+    hits: Sequence[Hit] | None = None,
+    unread: bool = False,
+) -> list[Frame]:
+    """Frames for every trigger in one sentence (``hits``: its triggers, if found already).
+
+    ``unread``: no frame of a later sentence within ``_ANAPHOR_SENTENCES`` is built; then
+    a frame of its last trigger that cannot become an event is left out: no frame after
+    it reads it (only those sentences take its actor, date or kind, ``_inherit`` and the
+    memory, and a frame without places continues no movement).
+    """
+    if hits is None:
+        hits = find_triggers(units, lexicon)
+    frames: list[Frame] = []
+    absorbed: set[int] = set()
+    estimable = has_distance(units)
+    for hit in hits:
+        if hit.first in absorbed:
+            continue
+        frame_list = _frames_for_hit(
+            units,
+            hit,
+            hits,
+            sentence,
+            dates,
+            published,
+            memory,
+            estimable,
+            lexicon,
+            absorbed,
+            unread and hit is hits[-1],
+        )
+        frames.extend(frame_list)
+    return frames
+
+
+def _frames_for_hit(
+    units: list[Unit],
+    hit: Hit,
+    hits: Sequence[Hit],
+    sentence: Sentence,
+    dates: Sequence[DateMention],
+    published: date | None,
+    memory: Sequence[Frame],
+    estimable: bool,
+    lexicon: Lexicon,
+    absorbed: set[int],
+    unread: bool = False,
+) -> list[Frame]:
+    spec = hit.spec
+    noun = is_noun_use(units, hit, lexicon)
+    if noun and spec.pos == "verb":
+        return []
+    if not _context_ok(spec, units, hit, memory):
+        return []
+    lo, btype = left_boundary(units, hit.first, lexicon)
+    if btype == "relative:who":
+        subject = who_antecedent(units, lo, lexicon)
+    else:
+        subject = analyse_subject(units, lo + 1, hit.first, lexicon)
+        if lo >= 0 and units[lo].low in _ADDRESSEE_VERBS and 0 <= subject.end < hit.first:
+            inner = analyse_subject(units, subject.end, hit.first, lexicon)  # "told journalists
+            if inner.kind != "none":  # his men were ...": the first phrase is the addressee
+                subject = inner
+    if not noun and subject.kind in ("person", "other"):
+        return []
+    if spec.force_subject and subject.kind not in ("force", "pronoun"):
+        return []
+    args = scan_args(units, hit, hits, lexicon)
+    absorbed.update(args.absorbed)
+    rule = spec.rule + ("/noun" if noun else "")
+    extra = 0.0
+    passive = (
+        not noun
+        and has_low(units[max(lo + 1, hit.first - 3) : hit.first], clause_tables(lexicon).be)
+        and (
+            units[hit.first].low.endswith("ed")
+            or lexicon.word("participle_irregular", units[hit.first].low)
+        )
+    )
+    if passive:
+        subject = passive_patient(units, lo, hit.first, lexicon, subject)
+    role = spec.object_role or ("location" if spec.kind not in MOTION_KINDS else None)
+    if args.empty() and role and not noun:
+        antecedent = None
+        if btype in ("relative:which", "complement") or (
+            btype == "relative:where" and role == "location"
+        ):
+            antecedent = _relative_antecedent(units, lo)
+            rule += "+relative"
+        elif passive and subject.places:
+            antecedent = subject.places[0]
+            rule += "+passive"
+        if antecedent is not None and antecedent.place is not None:
+            ref = PlaceRef(
+                antecedent.place,
+                antecedent.text,
+                3 if antecedent.place.is_area else 1,
+                units.index(antecedent),
+            )
+            _assign_role(args, role, ref)
+            args.object_found = True
+            extra -= 0.05
+    if spec.object_required and not args.object_found:
+        return []
+    paths = _paths(spec.kind, args)
+    if unread and not paths and not (estimable and spec.kind not in MOTION_KINDS):
+        # without places, and read by no frame (none comes after it in its sentence or
+        # within reach after it): it can neither be kept (``_keep``) nor gain places
+        return []
+    status = decide_status(units, hit, lo, btype, subject, noun, args.end, lexicon)
+    if status is None:
+        return []
+    actor, actor_source = _actor_of(units, hit, noun, subject, args, lexicon)
+    if spec.kind == "exchange":
+        actor = _exchange_parties(actor, args.extra_actors)
+    resolved, date_source = choose_date(
+        units, hit, lo, btype, args, noun, dates, published, lexicon, status
+    )
+    definite = (
+        subject.kind == "pronoun"
+        or subject.definite
+        or (noun and hit.first > 0 and units[hit.first - 1].low in ("the", "this", "that"))
+    )
+    frames = []
+    for places, direction in paths or [([], None)]:
+        precision = max((p.precision for p in places), default=3)
+        frames.append(
+            Frame(
+                kind=spec.kind,
+                rule=rule,
+                sentence=sentence,
+                places=places,
+                actor=actor,
+                actor_source=actor_source,
+                subject_kind="nominal" if noun else subject.kind,
+                status=status,
+                date=resolved,
+                date_source=date_source,
+                direction=direction,
+                confidence=_confidence(noun, actor_source, precision, extra),
+                definite=definite,
+                estimable=estimable,
+                origin_only=bool(args.origin) and not args.destinations,
+                destination_only=bool(args.destinations) and not args.origin and not args.via,
+                position=hit.first,
+            )
+        )
+    return frames
+
+
+def _exchange_parties(actor: str | None, others: Sequence[str]) -> str | None:
+    """Both sides of an exchange: the actor and the sides named with the prisoners."""
+    parties = set(actor.split(" & ")) if actor else set()
+    if actor is None and len(set(others)) < 2:
+        return None
+    parties.update(others)
+    return " & ".join(sorted(parties)) if parties else None
+
+
+def _assign_role(args: Args, role: str, ref: PlaceRef) -> None:
+    if role == "origin":
+        args.origin.append(ref)
+    elif role == "via":
+        args.via.append(ref)
+    elif role == "destination":
+        args.destinations.append([ref])
+    else:
+        args.locations.append([ref])
+
+
+# -- discourse -----------------------------------------------------------------------------------
+def _recent(memory: Sequence[Frame], frame: Frame, window: int) -> list[Frame]:
+    return [
+        m
+        for m in reversed(memory)
+        if m is not frame
+        and frame.sentence.index - window <= m.sentence.index <= frame.sentence.index
+        and (m.sentence.index < frame.sentence.index or m.position < frame.position)
+    ]
+
+
+def link_discourse(frames: list[Frame]) -> None:
+    """Fill actors, origins and dates from earlier clauses of the same document."""
+    for position, frame in enumerate(frames):
+        earlier = frames[:position]
+        if frame.kind in MOTION_KINDS and frame.destination_only and frame.definite:
+            _continue_movement(frame, earlier)
+        if frame.actor is None or frame.date is None:
+            _inherit(frame, earlier)
+
+
+def _continue_movement(frame: Frame, earlier: Sequence[Frame]) -> None:
+    for previous in _recent(earlier, frame, _CONTINUATION_SENTENCES):
+        target = frame.places[-1].place.id if frame.places else None
+        if previous.kind in MOTION_KINDS and target in previous.place_ids[1:]:
+            # a restatement: "they were bound for C" after "left A for B and C"
+            frame.places = previous.places[: previous.place_ids.index(target) + 1]
+            _take_over(frame, previous)
+            return
+        if previous.kind in MOTION_KINDS and previous.origin_only and previous.places:
+            if previous.places[0].place.id in frame.place_ids:
+                return
+            frame.places = [previous.places[0], *frame.places]
+            _take_over(frame, previous)
+            return
+
+
+def _take_over(frame: Frame, previous: Frame) -> None:
+    frame.destination_only = False
+    frame.rule += "+continuation"
+    frame.confidence = round(max(0.05, frame.confidence - 0.1), 2)
+    if frame.actor is None and previous.actor is not None:
+        frame.actor, frame.actor_source = previous.actor, "anaphor"
+    if frame.date is None and previous.date is not None:
+        frame.date, frame.date_source = previous.date, "anaphor"
+
+
+def _inherit(frame: Frame, earlier: Sequence[Frame]) -> None:
+    candidates = _recent(earlier, frame, _ANAPHOR_SENTENCES)
+    same_kind = [c for c in candidates if c.kind == frame.kind]
+    shared = [c for c in same_kind if set(c.place_ids) & set(frame.place_ids)]
+    antecedent: Frame | None = None
+    if frame.definite and same_kind:
+        antecedent = same_kind[0]
+    elif shared:
+        antecedent = shared[0]
+    if frame.actor is None:
+        source = antecedent
+        if source is None and frame.subject_kind in ("force", "pronoun"):
+            source = next(
+                (
+                    c
+                    for c in candidates
+                    if c.actor is not None and c.sentence.index >= frame.sentence.index - 2
+                ),
+                None,
+            )
+        if source is not None and source.actor is not None:
+            frame.actor, frame.actor_source = source.actor, "discourse"
+            frame.confidence = round(max(0.05, frame.confidence - 0.1), 2)
+    if frame.date is None and antecedent is not None and antecedent.date is not None:
+        frame.date, frame.date_source = antecedent.date, "anaphor"
+
+
+# -- public ----------------------------------------------------------------------------------------
+def _to_event(frame: Frame, article: Article) -> Event:
+    sentence = frame.sentence
+    resolved = frame.date
+    return Event(
+        kind=frame.kind,
+        actor=frame.actor,
+        places=tuple(p.place for p in frame.places),
+        doc=article.doc,
+        quote=sentence.text,
+        char_start=sentence.start,
+        char_end=sentence.end,
+        rule=frame.rule,
+        confidence=frame.confidence,
+        status=frame.status,
+        date=resolved.date if resolved is not None else None,
+        date_precision=resolved.precision if resolved is not None and resolved.known else "unknown",
+        geo_precision=max((p.precision for p in frame.places), default=3),
+        source=article.source,
+        direction=frame.direction,
+        place_texts=tuple(p.text for p in frame.places),
+    )
+
+
+def _keep(frame: Frame) -> bool:
+    if frame.places:
+        return True
+    return frame.estimable and frame.actor is not None and frame.kind not in MOTION_KINDS
+
+
+def _dedupe(frames: Iterable[Frame]) -> list[Frame]:
+    best: dict[tuple[int, str, str | None, tuple[str, ...], str], Frame] = {}
+    order: list[tuple[int, str, str | None, tuple[str, ...], str]] = []
+    for frame in frames:
+        key = (frame.sentence.index, frame.kind, frame.actor, frame.place_ids, frame.status)
+        if key not in best:
+            order.append(key)
+            best[key] = frame
+        elif frame.confidence > best[key].confidence:
+            best[key] = frame
+    return [best[key] for key in order]
+
+
+def _sentences_reaching_places(
+    candidates: Sequence[int], sentences: Sequence[Sentence], own: Sequence[Mention]
+) -> list[int]:
+    """The ``candidates`` whose frames can end up in an event.
+
+    A frame keeps an event only with places, and places come from place mentions of its
+    own sentence (units, relative and passive antecedents) or from an earlier frame that
+    has them (a continuation). A frame without places still passes its actor, date or
+    kind forward, but no more than ``_ANAPHOR_SENTENCES`` sentences (``_inherit``, the
+    memory of ``_context_ok``). So a sentence matters if it has a place mention, or if a
+    sentence that matters follows it within that window; the others can be skipped
+    without changing any event. ``own``: the document's mentions, sorted by start.
+    """
+    place_starts = [m.start for m in own if m.place is not None and m.type != "demonym"]
+    chosen: list[int] = []
+    following = -1  # the nearest later sentence that matters
+    for position in reversed(candidates):
+        sentence = sentences[position]
+        first = bisect.bisect_left(place_starts, sentence.start)
+        has_place = first < len(place_starts) and place_starts[first] < sentence.end
+        if has_place or 0 <= following - sentence.index <= _ANAPHOR_SENTENCES:
+            chosen.append(position)
+            following = sentence.index
+    chosen.reverse()
+    return chosen
+
+
+def extract_frames(
+    article: Article,
+    mentions: Sequence[Mention],
+    lexicon: Lexicon | None = None,
+    *,
+    placeless: bool = True,
+) -> list[Frame]:
+    """Every frame of a document, linked across sentences (``placeless=False``: only
+    those that can become events; see :func:`_sentences_reaching_places`)."""
+    lexicon = lexicon or load_lexicon()
+    text = article.text
+    size = len(text)
+    own = [m for m in mentions if m.doc == article.doc and 0 <= m.start <= m.end <= size]
+    own.sort(key=_START)
+    starts = [m.start for m in own]
+    sentences = split_sentences(text)
+    candidates, actor_at = scan_document(text, sentences, lexicon)
+    if not placeless:
+        candidates = _sentences_reaching_places(candidates, sentences, own)
+    analysed: list[tuple[Sentence, list[Unit], list[Hit]]] = []
+    for position in candidates:
+        sentence = sentences[position]
+        first = bisect.bisect_left(starts, sentence.start)
+        chosen = unit_spans(text, sentence, own, lexicon, first, actor_at)
+        units = units_from(text, sentence, chosen)
+        hits = find_triggers(units, lexicon)
+        if hits:
+            analysed.append((sentence, units, hits))
+    # without a publication date ``choose_date`` reads only the dates that resolve: the
+    # other sentences have none that matter
+    spans = [(s.start, s.end) for s, _, _ in analysed]
+    spans = resolvable_spans(text, article.published, spans)
+    dates = find_dates_within(text, article.published, spans) if spans else []
+    frames: list[Frame] = []
+    for number, (sentence, units, hits) in enumerate(analysed):
+        following = analysed[number + 1][0].index if number + 1 < len(analysed) else None
+        unread = not placeless and (
+            following is None or following - sentence.index > _ANAPHOR_SENTENCES
+        )
+        sentence_dates = [d for d in dates if sentence.start <= d.start and d.end <= sentence.end]
+        recent = [
+            f for f in frames[-40:] if f.sentence.index >= sentence.index - _ANAPHOR_SENTENCES
+        ]
+        frames.extend(
+            frames_for_sentence(
+                units,
+                sentence,
+                sentence_dates,
+                article.published,
+                recent,
+                lexicon,
+                hits,
+                unread,
+            )
+        )
+    link_discourse(frames)
+    return frames
+
+
+def extract_events(article: Article, mentions: Sequence[Mention]) -> list[Event]:
+    """Events of one article: kind, actor, ordered places, status, date and evidence."""
+    frames = [f for f in extract_frames(article, mentions, placeless=False) if _keep(f)]
+    events = [_to_event(f, article) for f in _dedupe(frames)]
+    log.debug("events: %d in %s", len(events), article.doc)
+    return events

@@ -1,0 +1,511 @@
+"""Events and mentions as GeoDataFrames (EPSG:4326), with the same event merged across sources.
+
+- :func:`events_to_frame`: one feature per event, after merging: the same kind, actor,
+  places and date (within a day) reported by several documents (or twice in one) becomes
+  one feature whose ``sources`` lists every document and quote. Movements and withdrawals
+  with two or more places are LineStrings in path order; everything else is a Point. An
+  event with no place ("checkpoints about 35 km from the capital") is placed from the
+  distance claim of the same sentence (``geo.claims._claims.estimate_location``) and marked
+  ``estimated``.
+- :func:`mentions_to_frame`: one Point per resolved toponym mention.
+- :func:`estimates_to_frame`: the rings/arcs/points estimated from distance claims about
+  unnamed things, with the events they locate.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import groupby
+from typing import Any
+
+import geopandas as gpd
+from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from geo import geodesy
+from geo.claims._claims import estimate_location
+from geo.errors import GeoError
+from geo.events._rules import MOTION_KINDS
+from geo.models import Claim, Event, Mention, Place
+
+log = logging.getLogger(__name__)
+
+CRS = "EPSG:4326"
+EVENT_COLUMNS: tuple[str, ...] = (
+    "id",
+    "kind",
+    "actor",
+    "places",
+    "place_ids",
+    "date",
+    "date_precision",
+    "status",
+    "geo_precision",
+    "source",
+    "doc",
+    "quote",
+    "char_start",
+    "char_end",
+    "rule",
+    "confidence",
+    "distance_km",
+    "sources",
+    "closest_km",
+    "source_count",
+    "estimated",
+    "direction",
+)
+#: Also the order of export.place_feature_texts, which writes them without a frame.
+PLACE_COLUMNS: tuple[str, ...] = (
+    "doc",
+    "text",
+    "name",
+    "place_id",
+    "kind",
+    "country",
+    "char_start",
+    "char_end",
+    "score",
+    "reason",
+    "distance_km",
+)
+ESTIMATE_COLUMNS: tuple[str, ...] = (
+    "doc",
+    "source",
+    "quote",
+    "char_start",
+    "char_end",
+    "claimed_km",
+    "claimed_text",
+    "reference",
+    "subject_text",
+    "direction_text",
+    "shape",
+    "distance_km",
+    "event_ids",
+    "event_kinds",
+    "actors",
+)
+#: Statuses that assert the event happened; they merge with each other.
+_ASSERTED = ("reported", "claimed")
+_PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "unknown": 3}
+_ACTOR_SEPARATOR = " & "
+
+
+# -- ids ------------------------------------------------------------------------------------
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def event_id(event: Event) -> str:
+    """Stable id of one event: a hash of kind, actor, place ids, date, doc and offset."""
+    key = "|".join(
+        (
+            event.kind,
+            event.actor or "",
+            ",".join(p.id for p in event.places),
+            event.date.isoformat() if event.date else "",
+            event.doc,
+            str(event.char_start),
+        )
+    )
+    return f"ev-{_digest(key)}"
+
+
+def feature_id(members: Sequence[Event]) -> str:
+    """Id of a merged feature: derived from its members' ids, sorted (order-independent)."""
+    ids = sorted(event_id(e) for e in members)
+    return ids[0] if len(ids) == 1 else f"ev-{_digest('+'.join(ids))}"
+
+
+# -- merging --------------------------------------------------------------------------------
+def _status_class(status: str) -> str:
+    return "asserted" if status in _ASSERTED else status
+
+
+def _actors(actor: str | None) -> frozenset[str]:
+    return frozenset(actor.split(_ACTOR_SEPARATOR)) if actor else frozenset()
+
+
+def date_interval(when: date | None, precision: str) -> tuple[date, date] | None:
+    """The days a (date, precision) may mean: a day, the 7 days from it, or its month."""
+    if when is None or precision == "unknown":
+        return None
+    if precision == "week":
+        return when, when + timedelta(days=6)
+    if precision == "month":
+        last = calendar.monthrange(when.year, when.month)[1]
+        return when.replace(day=1), when.replace(day=last)
+    return when, when
+
+
+def dates_compatible(a: Event, b: Event, slack_days: int = 1) -> bool:
+    """Whether two events' dates may be the same day (within ``slack_days``)."""
+    first = date_interval(a.date, a.date_precision)
+    second = date_interval(b.date, b.date_precision)
+    if first is None or second is None:
+        return True
+    gap = max((second[0] - first[1]).days, (first[0] - second[1]).days, 0)
+    return gap <= slack_days
+
+
+def compatible(a: Event, b: Event) -> bool:
+    """Same kind, places, status class, actors (one may be unknown or include the other)
+    and date (within a day)."""
+    if a.kind != b.kind or _status_class(a.status) != _status_class(b.status):
+        return False
+    if not a.places or tuple(p.id for p in a.places) != tuple(p.id for p in b.places):
+        return False
+    actors_a, actors_b = _actors(a.actor), _actors(b.actor)
+    if actors_a and actors_b and not (actors_a <= actors_b or actors_b <= actors_a):
+        return False
+    return dates_compatible(a, b)
+
+
+def merge_events(events: Iterable[Event]) -> list[list[Event]]:
+    """Group events that report the same thing; deterministic for the same input."""
+    ordered = sorted(
+        events,
+        key=lambda e: (
+            e.kind,
+            tuple(p.id for p in e.places),
+            e.date is None,
+            e.date or date.min,
+            e.doc,
+            e.char_start,
+            e.rule,
+        ),
+    )
+    clusters: list[list[Event]] = []
+    # Only events of one kind and one path can be compatible, and the sort keeps each such
+    # group together: cluster within a group (linear in the number of groups, not quadratic).
+    for _, group in groupby(ordered, key=lambda e: (e.kind, tuple(p.id for p in e.places))):
+        group_clusters: list[list[Event]] = []
+        for event in group:
+            for cluster in group_clusters:
+                if all(compatible(event, member) for member in cluster):
+                    cluster.append(event)
+                    break
+            else:
+                group_clusters.append([event])
+        clusters.extend(group_clusters)
+    return clusters
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """A merged event: its members and the values chosen for the feature."""
+
+    id: str
+    members: tuple[Event, ...]
+    representative: Event
+    actor: str | None
+    date: date | None
+    date_precision: str
+    status: str
+    geo_precision: int
+    confidence: float
+
+
+def _merged_actor(members: Sequence[Event]) -> str | None:
+    parties: set[str] = set()
+    for member in members:
+        parties |= _actors(member.actor)
+    return _ACTOR_SEPARATOR.join(sorted(parties)) if parties else None
+
+
+def build_feature(members: Sequence[Event]) -> Feature:
+    """Choose a merged feature's values: best-dated date, most assertive status, most
+    precise location, combined confidence (noisy-or, at most 0.99)."""
+    by_confidence = sorted(members, key=lambda e: (-e.confidence, e.doc, e.char_start))
+    dated = sorted(members, key=lambda e: (_PRECISION_RANK[e.date_precision], e.date or date.max))
+    status = "reported" if any(e.status == "reported" for e in members) else by_confidence[0].status
+    miss = 1.0
+    for member in members:
+        miss *= 1.0 - member.confidence
+    return Feature(
+        id=feature_id(members),
+        members=tuple(sorted(members, key=lambda e: (e.doc, e.char_start))),
+        representative=by_confidence[0],
+        actor=_merged_actor(members),
+        date=dated[0].date,
+        date_precision=dated[0].date_precision if dated[0].date else "unknown",
+        status=status,
+        geo_precision=min(e.geo_precision for e in members),
+        confidence=round(min(0.99, 1.0 - miss), 3),
+    )
+
+
+# -- geometry ---------------------------------------------------------------------------------
+def _distinct_path(places: Sequence[Place]) -> list[Place]:
+    path: list[Place] = []
+    for place in places:
+        if not path or path[-1].id != place.id:
+            path.append(place)
+    return path
+
+
+def event_geometry(event: Event) -> BaseGeometry | None:
+    """LineString through a movement's places in order, else a Point at its place."""
+    path = _distinct_path(event.places)
+    if not path:
+        return None
+    if event.kind in MOTION_KINDS and len(path) >= 2:
+        return geodesy.path_line(path)
+    return geodesy.place_point(path[0])
+
+
+def _distance_to(reference: Place, geometry: BaseGeometry) -> float:
+    target = geometry.boundary if isinstance(geometry, Polygon) else geometry
+    point = target.representative_point()
+    return geodesy.distance_between(reference.lat, reference.lon, point.y, point.x)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _claim_for(event: Event, claims: Sequence[Claim]) -> Claim | None:
+    for claim in claims:
+        if (
+            claim.doc == event.doc
+            and claim.char_start < event.char_end
+            and event.char_start < claim.char_end
+        ):
+            return claim
+    return None
+
+
+def _estimate(event: Event, claims: Sequence[Claim]) -> tuple[BaseGeometry, Claim] | None:
+    claim = _claim_for(event, claims)
+    if claim is None:
+        return None
+    try:
+        geometry = estimate_location(claim)
+    except GeoError as exc:  # a claim the estimator cannot place: skip the event, say why
+        log.warning("cannot estimate where %r is: %s", event.quote[:60], exc)
+        return None
+    return (geometry, claim) if geometry is not None else None
+
+
+def _sources(members: Sequence[Event]) -> list[dict[str, Any]]:
+    return [
+        {
+            "doc": e.doc,
+            "source": e.source,
+            "quote": e.quote,
+            "char_start": e.char_start,
+            "char_end": e.char_end,
+        }
+        for e in members
+    ]
+
+
+def _row(
+    feature: Feature,
+    geometry: BaseGeometry,
+    reference: Place,
+    estimated: bool,
+    ring_on_reference: bool,
+) -> dict[str, Any]:
+    rep = feature.representative
+    places = list(rep.places)
+    if estimated:
+        distance = None if ring_on_reference else _distance_to(reference, geometry)
+        closest = distance
+    else:
+        end = _distinct_path(places)[-1]
+        distance = geodesy.distance_km(reference, end)
+        closest = (
+            geodesy.closest_approach_km(_distinct_path(places), reference.lat, reference.lon)
+            if isinstance(geometry, LineString)
+            else distance
+        )
+    return {
+        "id": feature.id,
+        "kind": rep.kind,
+        "actor": feature.actor,
+        "places": [p.name for p in places],
+        "place_ids": [p.id for p in places],
+        "date": feature.date.isoformat() if feature.date else None,
+        "date_precision": feature.date_precision,
+        "status": feature.status,
+        "geo_precision": feature.geo_precision,
+        "source": rep.source,
+        "doc": rep.doc,
+        "quote": rep.quote,
+        "char_start": rep.char_start,
+        "char_end": rep.char_end,
+        "rule": rep.rule,
+        "confidence": feature.confidence,
+        "distance_km": _round(distance),
+        "sources": _sources(feature.members),
+        "closest_km": _round(closest),
+        "source_count": len({e.doc for e in feature.members}),
+        "estimated": estimated,
+        "direction": rep.direction,
+        "geometry": geometry,
+    }
+
+
+def _frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> gpd.GeoDataFrame:
+    if not rows:
+        return gpd.GeoDataFrame(
+            {c: [] for c in columns}, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS
+        )
+    frame = gpd.GeoDataFrame(rows, columns=[*columns, "geometry"], geometry="geometry", crs=CRS)
+    return frame
+
+
+def features_of(events: Iterable[Event]) -> list[Feature]:
+    """Merged features of events that have places (estimated ones are kept apart)."""
+    placed = [e for e in events if e.places]
+    return [build_feature(cluster) for cluster in merge_events(placed)]
+
+
+def events_to_frame(
+    events: Sequence[Event], reference: Place, claims: Sequence[Claim] = ()
+) -> gpd.GeoDataFrame:
+    """Merged event features with the DESIGN.md properties (plus ``closest_km``,
+    ``source_count``, ``estimated``, ``direction``)."""
+    rows: list[dict[str, Any]] = []
+    for feature in features_of(events):
+        geometry = event_geometry(feature.representative)
+        if geometry is not None:
+            rows.append(
+                _row(feature, geometry, reference, estimated=False, ring_on_reference=False)
+            )
+    unplaced = [e for e in events if not e.places]
+    skipped = 0
+    for event in unplaced:
+        estimate = _estimate(event, claims)
+        if estimate is None:
+            skipped += 1
+            continue
+        geometry, claim = estimate
+        on_reference = (
+            isinstance(geometry, Polygon)
+            and claim.reference is not None
+            and claim.reference.id == reference.id
+        )
+        rows.append(
+            _row(
+                build_feature([event]),
+                geometry,
+                reference,
+                estimated=True,
+                ring_on_reference=on_reference,
+            )
+        )
+    _unique_ids(rows)
+    log.info(
+        "features: %d event features from %d events (%d unplaced skipped)",
+        len(rows),
+        len(events),
+        skipped,
+    )
+    return _frame(rows, EVENT_COLUMNS)
+
+
+def _unique_ids(rows: list[dict[str, Any]]) -> None:
+    seen: dict[str, int] = {}
+    for row in rows:
+        count = seen.get(row["id"], 0)
+        seen[row["id"]] = count + 1
+        if count:
+            row["id"] = f"{row['id']}-{count + 1}"
+
+
+def mentions_to_frame(mentions: Iterable[Mention], reference: Place) -> gpd.GeoDataFrame:
+    """One Point per resolved toponym mention (demonyms and unresolved names are skipped)."""
+    return _frame(list(place_rows(mentions, reference)), PLACE_COLUMNS)
+
+
+def place_rows(mentions: Iterable[Mention], reference: Place) -> Iterator[dict[str, Any]]:
+    """The rows of :func:`mentions_to_frame` (:data:`PLACE_COLUMNS` and a geometry), one
+    at a time. A place's distance and point are computed once, and all the rows of one
+    place share its point object."""
+    per_place: dict[int, tuple[Place, float | None, Point]] = {}
+    for m in mentions:
+        place = m.place
+        if m.type != "toponym" or place is None:
+            continue
+        known = per_place.get(id(place))
+        if known is None:
+            distance = _round(geodesy.distance_km(reference, place))
+            known = per_place[id(place)] = (place, distance, geodesy.place_point(place))
+        yield {
+            "doc": m.doc,
+            "text": m.text,
+            "name": place.name,
+            "place_id": place.id,
+            "kind": place.kind,
+            "country": place.country,
+            "char_start": m.start,
+            "char_end": m.end,
+            "score": float(m.score),
+            "reason": m.reason,
+            "distance_km": known[1],
+            "geometry": known[2],
+        }
+
+
+def _shape(geometry: BaseGeometry) -> str:
+    if isinstance(geometry, Polygon):
+        return "ring"
+    if isinstance(geometry, LineString):
+        return "arc"
+    return "point" if isinstance(geometry, Point) else geometry.geom_type.lower()
+
+
+def estimates_to_frame(events: Sequence[Event], claims: Sequence[Claim]) -> gpd.GeoDataFrame:
+    """Estimated locations (ring, arc or point) of the unnamed subjects of distance claims,
+    with the ids, kinds and actors of the unplaced events they locate."""
+    if not claims:
+        return _frame([], ESTIMATE_COLUMNS)
+    unplaced = [e for e in events if not e.places]
+    rows: list[dict[str, Any]] = []
+    for claim in claims:
+        try:
+            geometry = estimate_location(claim)
+        except GeoError as exc:
+            log.warning("cannot estimate the location in %r: %s", claim.quote[:60], exc)
+            continue
+        if geometry is None:
+            continue
+        located = [
+            e
+            for e in unplaced
+            if e.doc == claim.doc
+            and claim.char_start < e.char_end
+            and e.char_start < claim.char_end
+        ]
+        reference = claim.reference
+        centred = isinstance(geometry, Polygon)
+        distance = None if reference is None or centred else _distance_to(reference, geometry)
+        rows.append(
+            {
+                "doc": claim.doc,
+                "source": claim.source,
+                "quote": claim.quote,
+                "char_start": claim.char_start,
+                "char_end": claim.char_end,
+                "claimed_km": claim.claimed_km,
+                "claimed_text": claim.claimed_text,
+                "reference": reference.name if reference else None,
+                "subject_text": claim.subject_text,
+                "direction_text": claim.direction_text,
+                "shape": _shape(geometry),
+                "distance_km": _round(distance),
+                "event_ids": [event_id(e) for e in located],
+                "event_kinds": [e.kind for e in located],
+                "actors": [e.actor for e in located],
+                "geometry": geometry,
+            }
+        )
+    return _frame(rows, ESTIMATE_COLUMNS)

@@ -1,0 +1,346 @@
+"""Read reports: plain text and Markdown (optional YAML front matter), HTML, JSONL, folders.
+
+Every input file is accounted for: it yields articles, or a skip with its reason. A path
+that does not exist is an :class:`InputError` (a typo should stop the run); a file that
+cannot be used (empty, binary, bad front matter, a broken JSONL line) is skipped with its
+reason and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+
+import yaml
+
+from geo.errors import ArticleError, InputError
+from geo.models import Article
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+READABLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+FRONT_MATTER_KEYS = frozenset({"source", "published", "title", "url", "id", "date"})
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_MONTHS = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DAY_MONTH_YEAR = rf"\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}"
+_MONTH_DAY_YEAR = rf"{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}"
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+_FULL_DATE = rf"(?:{_DAY_MONTH_YEAR}|{_MONTH_DAY_YEAR}|{_ISO_DATE})"
+#: "Page last updated at 16:07 GMT, Tuesday, 19 August 2008", "Published: 2008-08-19"
+_UPDATED_LINE = re.compile(
+    rf"(?:last\s+updated|updated|published|posted)\b[^\n]{{0,60}}?(?P<date>{_FULL_DATE})",
+    re.IGNORECASE,
+)
+#: "TBILISI, Aug 19 (Reuters) -" -- the agency dateline opening a wire story.
+_WIRE_DATELINE = re.compile(
+    rf"\A\s*[A-Z][A-Za-z .'-]{{1,40}},\s+(?P<date>{_MONTHS}\s+\d{{1,2}}(?:,?\s+\d{{4}})?)"
+    r"\s*\((?P<agency>[A-Za-z .&-]{2,30})\)\s*[-–—]"
+)
+_DATELINE_WINDOW = 600
+#: A date as a report or front matter states it in full: "Tuesday, 19 August 2008".
+_STATED_DATE = re.compile(
+    rf"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?{_FULL_DATE}", re.IGNORECASE
+)
+
+
+@dataclass
+class Batch:
+    """The account of reading some inputs: how many were read, which were skipped and why.
+
+    ``stream`` passes articles on without keeping them (inputs stream); ``read_articles``
+    keeps them in ``articles``. A document id seen before gets a ``-2``, ``-3``... suffix so
+    that two files with one name (``a/index.html``, ``b/index.html``) stay two documents.
+    """
+
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    read: int = 0
+    _seen: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def stream(self, items: Iterable[Article | Skipped]) -> Iterator[Article]:
+        """Yield the articles of ``items`` as they arrive, counting reads and skips here."""
+        for item in items:
+            self.read += 1
+            if isinstance(item, Skipped):
+                log.warning("skipped %s", item.reason)
+                self.skipped.append((item.where, item.reason))
+            else:
+                yield self._unique(item)
+
+    def _unique(self, article: Article) -> Article:
+        count = self._seen.get(article.doc, 0) + 1
+        self._seen[article.doc] = count
+        if count == 1:
+            return article
+        renamed = f"{article.doc}-{count}"
+        while renamed in self._seen:
+            count += 1
+            renamed = f"{article.doc}-{count}"
+        self._seen[renamed] = 1
+        log.warning(
+            "%s: document id %r is already taken; using %r", article.path, article.doc, renamed
+        )
+        return replace(article, doc=renamed)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An input that yields no article, and why."""
+
+    where: str
+    reason: str
+
+
+def sample_corpus_path() -> Path:
+    """The bundled sample dispatches (written for the project) that `geo map` maps by default."""
+    return Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+# -- dates and datelines ---------------------------------------------------------------------
+def parse_date(value: object, where: str = "") -> date:
+    """A calendar date from a front-matter value or an option; raises ArticleError."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    full = isinstance(value, str) and _STATED_DATE.fullmatch(text) is not None
+    parsed = _parse_date_text(text) if full else None
+    if parsed is None:
+        prefix = f"{where}: " if where else ""
+        raise ArticleError(f"{prefix}cannot read {text!r} as a date; write it as YYYY-MM-DD")
+    return parsed
+
+
+def _parse_date_text(text: str, relative_to: date | None = None) -> date | None:
+    import dateparser
+
+    settings: dict[str, object] = {
+        "STRICT_PARSING": True,
+        "REQUIRE_PARTS": ["day", "month", "year"],
+    }
+    if relative_to is not None:
+        settings["RELATIVE_BASE"] = datetime(relative_to.year, relative_to.month, relative_to.day)
+    parsed = dateparser.parse(text, languages=["en"], settings=settings)
+    return parsed.date() if parsed else None
+
+
+def detect_dateline(text: str) -> tuple[date | None, str | None]:
+    """Publication date (and wire agency) from the opening lines of a report, if stated."""
+    head = text[:_DATELINE_WINDOW]
+    wire = _WIRE_DATELINE.search(head)
+    if wire:
+        found = _parse_date_text(wire.group("date"))
+        if found is not None and re.search(r"\d{4}", wire.group("date")):
+            return found, wire.group("agency").strip()
+        return None, wire.group("agency").strip()
+    updated = _UPDATED_LINE.search(head)
+    if updated:
+        return _parse_date_text(updated.group("date")), None
+    return None, None
+
+
+# -- decoding ----------------------------------------------------------------------------
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:4096]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return bool(sample) and controls / len(sample) > 0.05
+
+
+def decode(data: bytes, where: str) -> str:
+    """UTF-8 text, or Latin-1/cp1252 with a warning; binary data is an ArticleError."""
+    if _looks_binary(data):
+        raise ArticleError(f"{where}: binary data, not text; skipped")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    log.warning("%s: not UTF-8; read as Latin-1 (cp1252). Save it as UTF-8 to silence this", where)
+    return text
+
+
+# -- single formats ----------------------------------------------------------------------
+def split_front_matter(text: str, where: str) -> tuple[dict[str, object], str]:
+    """YAML front matter (between ``---`` lines at the very top) and the body after it."""
+    if not text.startswith("---"):
+        return {}, text
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        raise ArticleError(f"{where}: front matter opened with '---' is never closed")
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 2}" if mark is not None else ""
+        raise ArticleError(f"{where}:{line} malformed YAML front matter; skipped") from exc
+    if not isinstance(meta, dict):
+        raise ArticleError(f"{where}: front matter must be 'key: value' lines")
+    return {str(k).lower(): v for k, v in meta.items()}, text[match.end() :]
+
+
+def _article(
+    doc: str,
+    text: str,
+    meta: dict[str, object],
+    where: str,
+    published: date | None,
+    path: str | None,
+) -> Article:
+    if not text.strip():
+        raise ArticleError(f"{where}: empty (no text); skipped")
+    date_value = meta.get("published", meta.get("date"))
+    when = parse_date(date_value, where) if date_value not in (None, "") else None
+    source = meta.get("source")
+    if when is None or source is None:
+        dateline_date, agency = detect_dateline(text)
+        when = when or dateline_date
+        source = source or agency
+    return Article(
+        doc=str(meta.get("id") or doc),
+        text=text,
+        source=str(source) if source else None,
+        published=when or published,
+        title=str(meta["title"]) if meta.get("title") else None,
+        url=str(meta["url"]) if meta.get("url") else None,
+        path=path,
+    )
+
+
+def read_text_file(path: Path, published: date | None = None) -> Article:
+    """A .txt/.md report, with optional YAML front matter."""
+    where = str(path)
+    text = decode(_read_bytes(path), where)
+    meta, body = split_front_matter(text, where)
+    return _article(path.stem, body, meta, where, published, str(path))
+
+
+def read_html_file(path: Path, published: date | None = None) -> Article:
+    """An HTML page: main text and metadata through trafilatura."""
+    import trafilatura
+
+    where = str(path)
+    html = decode(_read_bytes(path), where)
+    text = trafilatura.extract(html, include_comments=False, include_tables=False) or ""
+    metadata = trafilatura.extract_metadata(html)
+    meta: dict[str, object] = {}
+    if metadata is not None:
+        if metadata.title:
+            meta["title"] = metadata.title
+        if metadata.date:
+            meta["published"] = metadata.date
+        if metadata.sitename:
+            meta["source"] = metadata.sitename
+        if metadata.url:
+            meta["url"] = metadata.url
+    return _article(path.stem, text, meta, where, published, str(path))
+
+
+def iter_jsonl(path: Path, published: date | None = None) -> Iterator[Article | Skipped]:
+    """One article per JSON line (``text`` required; ``id``/``doc_id``, ``source``,
+    ``published``/``date``, ``title``, ``url`` optional). Streams; a bad line is skipped."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        yield Skipped(str(path), f"{path}: cannot read: {exc.strerror}; skipped")
+        return
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            where = f"{path}:{number}"
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(decode(raw, where))
+                if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                    raise ArticleError(f"{where}: a JSONL record needs a string 'text' field")
+                meta = {k: v for k, v in record.items() if k != "text"}
+                meta["id"] = record.get("id") or record.get("doc_id") or f"{path.stem}-{number}"
+                yield _article(str(meta["id"]), record["text"], meta, where, published, str(path))
+            except json.JSONDecodeError as exc:
+                yield Skipped(where, f"{where}: broken JSON ({exc.msg}); line skipped")
+            except ArticleError as exc:
+                yield Skipped(where, str(exc))
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+# -- paths -------------------------------------------------------------------------------
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, and readable files under folders (recursively, sorted)."""
+    files: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in READABLE_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                log.warning("%s: no .txt, .md, .html or .jsonl files in this folder", path)
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        elif path.exists():
+            raise InputError(f"{path}: not a regular file or folder")
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    return files
+
+
+def iter_articles(
+    paths: Sequence[str | Path], published: date | None = None
+) -> Iterator[Article | Skipped]:
+    """Articles (or skips with reasons) from every input, in order; streams JSONL."""
+    for path in expand_paths(paths):
+        suffix = path.suffix.lower()
+        try:
+            if suffix in JSONL_SUFFIXES:
+                yield from iter_jsonl(path, published)
+            elif suffix in HTML_SUFFIXES:
+                yield read_html_file(path, published)
+            else:
+                yield read_text_file(path, published)
+        except ArticleError as exc:
+            yield Skipped(str(path), str(exc))
+
+
+def read_articles(paths: Sequence[str | Path], published: date | None = None) -> Batch:
+    """Read everything into a :class:`Batch` (articles kept); skips are logged and counted."""
+    batch = Batch()
+    batch.articles.extend(batch.stream(iter_articles(paths, published)))
+    log.info(
+        "articles: %d read, %d usable, %d skipped",
+        batch.read,
+        len(batch.articles),
+        len(batch.skipped),
+    )
+    return batch
