@@ -52,7 +52,7 @@ PIPELINE_MODULES = (
     "geo.engine._parallel",
     "geo.toponyms._toponyms",
     "geo.events._events",
-    "geo.claims._claims",
+    "geo.claims._extract",
     "geo.features._features",
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from geo.claims._claims import check_claims
+from geo.claims._conflicts import check_claims
 from geo.io._checktable import STYLES, format_checks
 from geo.models import Claim, Place
 

@@ -16,17 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon
 
-from geo.claims._claims import (
-    CHECK_COLUMNS,
-    check_claim,
-    check_claims,
-    check_rows,
-    estimate_location,
-    extract_claims,
-    parse_quantity,
-    sentence_spans,
-    units_disagree,
-)
+from geo.claims._conflicts import check_claims
+from geo.claims._estimates import estimate_location
+from geo.claims._extract import extract_claims, sentence_spans
+from geo.claims._quantities import parse_quantity, units_disagree
+from geo.claims._table import CHECK_COLUMNS, check_rows
+from geo.claims._verdicts import check_claim
 from geo.gazetteer._gazetteer import Gazetteer
 from geo.models import Article, Claim, Mention, Place
 from geo.settings import Tolerance
@@ -571,7 +566,7 @@ def test_any_text_gives_valid_claims_and_checks(gaz: Gazetteer, pieces: list[str
 
 
 def test_distance_prefilter() -> None:
-    from geo.claims._claims import may_state_distance
+    from geo.claims._extract import may_state_distance
 
     assert may_state_distance("a column 40 km north of the town")
     assert may_state_distance("SOME 12 MILES AWAY")

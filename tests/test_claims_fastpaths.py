@@ -16,15 +16,9 @@ import time
 
 import pytest
 
-from geo.claims import _claims as claims
-from geo.claims._claims import (
-    _QUANTITY,
-    _QUANTITY_WORDS,
-    _UNIT,
-    _quantities,
-    _unit_marks,
-    may_state_distance,
-)
+from geo.claims import _extract as claims
+from geo.claims._extract import _quantity_matches, _unit_marks, may_state_distance
+from geo.claims._quantities import _QUANTITY, _QUANTITY_WORDS, _UNIT
 
 _UNIT_ANYWHERE = re.compile(_UNIT, re.IGNORECASE)
 
@@ -88,7 +82,7 @@ def _check(text: str) -> None:
     marks = _unit_marks(text)
     assert bool(marks) == (_UNIT_ANYWHERE.search(text) is not None), repr(text)
     assert may_state_distance(text) == bool(marks)
-    assert _spans(_quantities(text, marks)) == _spans(_QUANTITY.finditer(text)), repr(text)
+    assert _spans(_quantity_matches(text, marks)) == _spans(_QUANTITY.finditer(text)), repr(text)
 
 
 def test_quantities_of_random_texts_are_the_plain_scan() -> None:
@@ -157,7 +151,7 @@ def test_every_word_the_quantity_pattern_reads_is_a_quantity_word() -> None:
     to ``_QUANTITY`` outside those tables must be added there too, or matches are lost."""
     import re
 
-    from geo.claims._claims import _QUANTITY, _UNIT
+    from geo.claims._quantities import _QUANTITY, _UNIT
 
     source = _QUANTITY.pattern.replace(_UNIT, "")
     source = re.sub(r"\(\?P<\w+>", "(", source)  # group names

@@ -118,7 +118,7 @@ def test_invalid_day_is_unknown() -> None:
 # -- the fast scan matches the plain case-insensitive one ---------------------------------
 def test_patterns_are_written_in_lower_case() -> None:
     """The scan runs them on lower-cased text; an upper-case letter would never match."""
-    from geo.text._dates import _PATTERNS
+    from geo.text._date_patterns import _PATTERNS
 
     for name, source in _PATTERNS:
         assert source == source.lower(), name
@@ -152,7 +152,7 @@ def test_long_s_matches_like_the_case_insensitive_pattern() -> None:
 
 
 def test_lower_exact() -> None:
-    from geo.text._dates import lower_exact
+    from geo.text._date_patterns import lower_exact
 
     assert lower_exact("Troops LEFT Gori") == "troops left gori"
     assert lower_exact("caf\u00e9 \u2019quotes\u2019") == "caf\u00e9 \u2019quotes\u2019"
@@ -171,7 +171,8 @@ def _plain_scan(text: str) -> list[tuple[int, int, str]]:
     first, overlaps dropped: what find_dates must find (without its short cuts)."""
     import re
 
-    from geo.text._dates import _PATTERNS, _is_verb_month
+    from geo.text._date_patterns import _PATTERNS
+    from geo.text._dates import _is_verb_month
 
     taken: list[tuple[int, int, str]] = []
     used = bytearray(len(text))

@@ -129,7 +129,7 @@ def test_world_demonyms_and_capitals(world: Gazetteer) -> None:
 def test_packed_world_rows_read_back_every_column() -> None:
     import pickle
 
-    from geo.gazetteer._world import _Builder
+    from geo.gazetteer._world_build import _Builder
 
     builder = _Builder()
     first = builder.add(
@@ -203,7 +203,8 @@ def test_place_of_id_is_get_at_dict_speed(world: Gazetteer) -> None:
 
 
 def test_world_caches_of_older_formats_are_removed(tmp_path: Path) -> None:
-    from geo.gazetteer._world import CACHE_FORMAT, _remove_older_formats
+    from geo.gazetteer._world import _remove_older_formats
+    from geo.gazetteer._world_rows import CACHE_FORMAT
 
     names = [
         f"world-v{CACHE_FORMAT - 1}-a.pickle",
@@ -221,11 +222,11 @@ def test_world_caches_of_older_formats_are_removed(tmp_path: Path) -> None:
 def test_string_table_answers_like_a_dict(monkeypatch: pytest.MonkeyPatch, colliding: bool) -> None:
     import pickle
 
-    import geo.gazetteer._world
-    from geo.gazetteer._world import StringTable
+    import geo.gazetteer._world_rows
+    from geo.gazetteer._world_rows import StringTable
 
     if colliding:  # every key gets the same hash: answers must still be exact
-        monkeypatch.setattr(geo.gazetteer._world, "_name_hash", lambda key: 0xABCDEF12)
+        monkeypatch.setattr(geo.gazetteer._world_rows, "_name_hash", lambda key: 0xABCDEF12)
     mapping = {"gori": 5, "gor": 0, "south ossetia": 1 << 40, "": 3, "côte": 9, "go": 7}
     table = pickle.loads(pickle.dumps(StringTable.build(mapping)))
     assert len(table) == len(mapping) and list(table.items()) == list(mapping.items())

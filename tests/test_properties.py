@@ -278,7 +278,7 @@ def test_date_expressions_resolve_or_stay_unknown(
 @FUZZ
 @given(st.one_of(DISTANCES, TEXT))
 def test_distance_quantities_parse_or_are_refused(text: str) -> None:
-    from geo.claims._claims import Quantity, parse_quantity
+    from geo.claims._quantities import Quantity, parse_quantity
 
     quantity = own_errors_only(parse_quantity, text)
     assert quantity is None or isinstance(quantity, Quantity)
@@ -312,7 +312,7 @@ def test_stages_on_adversarial_text_raise_only_own_errors(
     if output is not None:
         event(f"mentions found: {min(len(output.mentions), 3)}{'+' * (len(output.mentions) > 2)}")
         check_spans(article, output)
-        from geo.claims._claims import check_claims
+        from geo.claims._conflicts import check_claims
 
         own_errors_only(check_claims, list(output.claims))
 

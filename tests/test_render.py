@@ -13,8 +13,9 @@ from shapely.geometry import Point
 
 from geo import geodesy
 from geo.errors import OutputError
+from geo.map._common import esc
 from geo.map._offline import inline_assets, remote_references
-from geo.map._render import esc, map_html, render_frames
+from geo.map._render import map_html, render_frames
 from geo.map._styles import KIND_STYLE, actor_colors
 from geo.models import EVENT_KINDS
 

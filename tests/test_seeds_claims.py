@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 from shapely.geometry import Point, Polygon
 
-from geo.claims._claims import check_claims, check_rows, estimate_location, extract_claims
+from geo.claims._conflicts import check_claims
+from geo.claims._estimates import estimate_location
+from geo.claims._extract import extract_claims
+from geo.claims._table import check_rows
 from geo.io._checktable import format_checks
 from geo.models import Check, Claim
 

@@ -85,7 +85,7 @@ class Analyser:
 
     def __call__(self, article: Article) -> ArticleOutput:
         """Mentions, events and claims of one article; GeoErrors propagate."""
-        from geo.claims._claims import extract_claims
+        from geo.claims._extract import extract_claims
         from geo.events._events import extract_events
 
         mentions = self.toponymizer.mentions(article)
@@ -98,7 +98,7 @@ class Analyser:
         stage: each stage runs over the whole chunk before the next starts, so its tables
         stay in the CPU's caches (about a sixth faster than article by article). An
         article a stage fails on is skipped with its reason, as one at a time."""
-        from geo.claims._claims import extract_claims
+        from geo.claims._extract import extract_claims
         from geo.events._events import extract_events
 
         toponymizer, gazetteer = self.toponymizer, self.gazetteer

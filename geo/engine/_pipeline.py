@@ -114,7 +114,7 @@ def analyse_articles(
     """Run toponyms, events and claims over articles (``settings.jobs`` processes, or
     ``mapper``: e.g. the Dask engine's). An article a stage cannot analyse is skipped with
     its reason (counted in the summary)."""
-    from geo.claims._claims import check_claims
+    from geo.claims._conflicts import check_claims
     from geo.text._articles import Skipped
 
     settings = settings or Settings()

@@ -19,7 +19,7 @@ import ahocorasick
 
 from geo.events._rules import Lexicon, TriggerSpec
 from geo.events._units import Unit
-from geo.text._dates import word_key, word_mapped
+from geo.text._date_patterns import word_key, word_mapped
 from geo.text._sentences import Sentence
 
 DETERMINERS = frozenset(

@@ -5,7 +5,7 @@
   one feature whose ``sources`` lists every document and quote. Movements and withdrawals
   with two or more places are LineStrings in path order; everything else is a Point. An
   event with no place ("checkpoints about 35 km from the capital") is placed from the
-  distance claim of the same sentence (``geo.claims._claims.estimate_location``) and marked
+  distance claim of the same sentence (``geo.claims._estimates.estimate_location``) and marked
   ``estimated``.
 - :func:`mentions_to_frame`: one Point per resolved toponym mention.
 - :func:`estimates_to_frame`: the rings/arcs/points estimated from distance claims about
@@ -28,7 +28,7 @@ from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo import geodesy
-from geo.claims._claims import estimate_location
+from geo.claims._estimates import estimate_location
 from geo.errors import GeoError
 from geo.events._rules import MOTION_KINDS
 from geo.models import Claim, Event, Mention, Place

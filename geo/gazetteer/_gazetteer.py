@@ -17,7 +17,9 @@ from pathlib import Path
 
 from geo.errors import GazetteerError, UnknownPlaceError
 from geo.gazetteer._names import fold, match_key
-from geo.gazetteer._world import DATA_DIR, WorldRows, abbreviation_key, load_world, spellings
+from geo.gazetteer._world import load_world
+from geo.gazetteer._world_build import abbreviation_key, spellings
+from geo.gazetteer._world_rows import DATA_DIR, WorldRows
 from geo.models import PLACE_KINDS, Place
 
 log = logging.getLogger(__name__)

@@ -309,7 +309,7 @@ def write_csv(frame: gpd.GeoDataFrame, path: str | Path) -> Path:
 
 def write_checks_csv(checks: Sequence[Check], path: str | Path) -> Path:
     """checks.csv: one row per distance claim and per cross-source conflict."""
-    from geo.claims._claims import CHECK_COLUMNS, check_rows
+    from geo.claims._table import CHECK_COLUMNS, check_rows
 
     rows = check_rows(checks)
     columns = list(CHECK_COLUMNS) + sorted({k for r in rows for k in r} - set(CHECK_COLUMNS))

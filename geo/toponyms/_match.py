@@ -1,6 +1,6 @@
 """Toponym recognition: find every gazetteer name in a text, keep the ones that are places.
 
-One table (a :class:`geo.gazetteer._world.StringTable`, far lighter than a character trie)
+One table (a :class:`geo.gazetteer._world_rows.StringTable`, far lighter than a character trie)
 holds every name, alias and demonym of the gazetteer in
 :func:`geo.gazetteer._names.match_form`, plus every prefix
 of a name that ends before a space; the text is put in the same form (same length, so offsets
@@ -35,7 +35,8 @@ import numpy as np
 
 from geo.gazetteer._names import fold, match_form, match_key
 from geo.gazetteer._wordlists import common_words, word_list
-from geo.gazetteer._world import StringTable, cache_dir, write_cache
+from geo.gazetteer._world import cache_dir, write_cache
+from geo.gazetteer._world_rows import StringTable
 
 if TYPE_CHECKING:
     from geo.gazetteer._gazetteer import Gazetteer
@@ -690,7 +691,15 @@ def _load_or_build(gazetteer: Gazetteer, use_cache: bool) -> tuple[Forms, Entrie
             if isinstance(forms, StringTable) and isinstance(entries, list):
                 return forms, entries
             log.warning("toponym table cache %s has an unknown layout; rebuilding it", path)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        except (
+            OSError,
+            pickle.UnpicklingError,
+            EOFError,
+            ValueError,
+            TypeError,
+            AttributeError,
+            ImportError,
+        ):
             log.warning("toponym table cache %s is unreadable; rebuilding it", path)
     forms, entries = build_table(gazetteer)
     if use_cache and gazetteer.has_world:

@@ -1,12 +1,9 @@
-"""Distance and direction claims in report text, and their verdicts against geodesy.
+"""Distance and direction claims in report text.
 
 A claim is a clause such as "about 30km (18 miles) from the capital", "60 km west of
 X" or "within 40 kilometres of Y". :func:`extract_claims` finds them, parses both units,
 resolves the reference ("the capital", "Georgia's capital", a named place, or the place
 the sentence was already talking about) and the subject (the place the clause is about).
-:func:`check_claims` compares each claim with the geodesic distance and bearing, and
-flags sources that contradict each other. :func:`estimate_location` turns a claim about
-something unnamed into a ring, an arc or (when the text pins it down) a point.
 """
 
 from __future__ import annotations
@@ -16,18 +13,28 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import combinations
-from typing import TYPE_CHECKING, Any
-
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING
 
 from geo import geodesy
+from geo.claims._quantities import (
+    _ASCII_LOWER,
+    _CHAIN_REVERSED,
+    _FOLD_CHARS,
+    _NOT_IN_QUANTITY,
+    _QUANTITY,
+    _UNIT_MARK,
+    _UNIT_MARK_ASCII,
+    _WORD_CHARACTERS,
+    AT_MOST,
+    LINEAR_KINDS,
+    ROAD,
+    Quantity,
+    _quantity_from,
+)
 from geo.gazetteer._names import fold
-from geo.models import Article, Check, Claim, Mention, Place
-from geo.settings import Tolerance
-from geo.text._dates import FOLD_TO_ASCII
+from geo.models import Article, Claim, Mention, Place
 from geo.text._sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -35,168 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KM_PER_MILE = 1.609344
-KM_PER_NAUTICAL_MILE = 1.852
-KM_PER_METRE = 0.001
-#: A road distance may be up to this many times the straight line (plus the tolerance).
-ROAD_FACTOR = 1.6
-#: Extra slack (km) when a claim is about something "near" a named place.
-NEAR_KM = 10.0
-#: Two units of one claim disagree beyond this fraction of the larger, plus UNITS_SLACK_KM.
-UNITS_RELATIVE = 0.10
-UNITS_SLACK_KM = 1.0
-
-#: Place kinds that are lines: their gazetteer point is only a representative point.
-LINEAR_KINDS: frozenset[str] = frozenset({"road", "river", "pipeline"})
-
-#: Qualifier categories stored in ``Claim.qualifier``.
-ABOUT, AT_MOST, AT_LEAST, RANGE, EXACT, VAGUE, ROAD = (
-    "about",
-    "at most",
-    "at least",
-    "range",
-    "exact",
-    "vague",
-    "road",
-)
-
-# -- numbers and units -------------------------------------------------------------------
-_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_TEENS = (
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-)
-_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_WORD_VALUES: dict[str, float] = (
-    {w: float(i + 1) for i, w in enumerate(_ONES)}
-    | {w: float(i + 10) for i, w in enumerate(_TEENS)}
-    | {w: float((i + 2) * 10) for i, w in enumerate(_TENS)}
-    | {"a": 1.0, "an": 1.0, "a dozen": 12.0, "a hundred": 100.0, "one hundred": 100.0}
-    | {"half a": 0.5, "half an": 0.5}
-)
-#: Vague amounts and the nominal figure shown for them (never checked).
-VAGUE_AMOUNTS: dict[str, float] = {
-    "a few dozen": 36.0,
-    "a few hundred": 300.0,
-    "a few": 3.0,
-    "a couple of": 2.0,
-    "a handful of": 3.0,
-    "several": 5.0,
-    "dozens of": 36.0,
-    "tens of": 30.0,
-    "hundreds of": 300.0,
-    "many": 10.0,
-    "few": 3.0,
-}
-
-
-def _alternation(words: Iterable[str]) -> str:
-    ordered = sorted(words, key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
-
-
-_DIGITS = (
-    r"\d+\s+\d+/\d+|\d+/\d+|\d*[½¼¾]|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d/])|\d+(?:\.\d+)?(?![\d/])"
-)
-_FRACTIONS = {"½": 0.5, "¼": 0.25, "¾": 0.75}
-_WORD_NUMBER = (
-    rf"(?:{'|'.join(_TENS)})(?:[- ](?:{'|'.join(_ONES)}))?\b|(?:{_alternation(_WORD_VALUES)})\b"
-)
-_NUMBER = rf"(?:{_DIGITS}|\b(?:{_WORD_NUMBER}))"
-_UNIT = r"(?:nautical\s+miles?|kilomet(?:re|er)s?|kms?|miles?|mi|met(?:re|er)s?)\b\.?"
-_QUALIFIERS: dict[str, str] = {
-    "about": ABOUT,
-    "around": ABOUT,
-    "some": ABOUT,
-    "roughly": ABOUT,
-    "approximately": ABOUT,
-    "approx.": ABOUT,
-    "nearly": ABOUT,
-    "almost": ABOUT,
-    "close to": ABOUT,
-    "an estimated": ABOUT,
-    "just over": ABOUT,
-    "just under": ABOUT,
-    "a little over": ABOUT,
-    "a little more than": ABOUT,
-    "a little less than": ABOUT,
-    "just": ABOUT,
-    "only": ABOUT,
-    "barely": ABOUT,
-    "circa": ABOUT,
-    "within": AT_MOST,
-    "less than": AT_MOST,
-    "fewer than": AT_MOST,
-    "under": AT_MOST,
-    "up to": AT_MOST,
-    "no more than": AT_MOST,
-    "not more than": AT_MOST,
-    "at most": AT_MOST,
-    "no further than": AT_MOST,
-    "no farther than": AT_MOST,
-    "more than": AT_LEAST,
-    "over": AT_LEAST,
-    "at least": AT_LEAST,
-    "upwards of": AT_LEAST,
-    "no less than": AT_LEAST,
-    "not less than": AT_LEAST,
-}
-_QUANTITY = re.compile(
-    rf"""(?<![\w./])
-    (?:(?P<qual>{_alternation(_QUALIFIERS)})\s+)?
-    (?:
-        (?P<vague>{_alternation(VAGUE_AMOUNTS)})
-      | between\s+(?P<blo>{_NUMBER})\s+and\s+(?P<bhi>{_NUMBER})
-      | (?P<lo>{_NUMBER})(?:\s*(?:-|–|to|or)\s*(?P<hi>{_NUMBER}))?
-    )
-    [\s-]*(?P<unit>{_UNIT})""",
-    re.IGNORECASE | re.VERBOSE,
-)
-#: Inside every unit of distance, an "m" where this matches: "mi", "mile(s)", "met(re|er)s"
-#: (also in "kilometres"), the "m" of "km(s)"; each match lies in a unit of distance.
-_UNIT_MARK = re.compile(r"m(?:i(?:les?)?|et(?:re|er)s?|(?<=km)s?)\b", re.IGNORECASE)
-_UNIT_MARK_ASCII = re.compile(_UNIT_MARK.pattern.encode("ascii"))
-#: Bytes with ASCII letters lower-cased (for ``bytes.translate``).
-_ASCII_LOWER = bytes(code | 0x20 if 65 <= code <= 90 else code for code in range(256))
-#: The characters other than A-Z that match an ASCII letter case-insensitively.
-_FOLD_CHARS = tuple(chr(code) for code in FOLD_TO_ASCII)
-#: The words that may be run together (with digits) into a word of a ``_QUANTITY`` match
-#: before its unit's word: those of the qualifiers, the amounts and the number words, and
-#: the literal words of the pattern (a unit's first word is "nautical" in "nautical miles").
-_QUANTITY_WORDS: frozenset[str] = frozenset(
-    re.findall(
-        r"[a-z]+",
-        " ".join([*_QUALIFIERS, *VAGUE_AMOUNTS, *_WORD_VALUES, "between and to or nautical"]),
-    )
-)
-#: Read in reversed text from just before a unit mark: the rest of the mark's word, then
-#: as many (separator, whole word of ``_QUANTITY_WORDS`` and digits) as there are.
-_REVERSED_WORDS = "|".join(sorted((word[::-1] for word in _QUANTITY_WORDS), key=len, reverse=True))
-_CHAIN_REVERSED = re.compile(
-    rf"\w*(?:[\s\-–,./]*(?:\d|[½¼¾]|{_REVERSED_WORDS})+(?!\w))*", re.IGNORECASE
-)
-_WORD_CHARACTERS = re.compile(r"\w*")
-#: A character no match of ``_QUANTITY`` holds (it reads only letters, digits, spaces and
-#: "-–,./"): a match lies between two of them.
-_NOT_IN_QUANTITY = re.compile(r"[^\w\s\-–,./]")
-_SECOND_PAREN = re.compile(
-    rf"""\s*\(\s*(?:(?:about|around|some|roughly|approximately|nearly|almost|or)\s+)?
-    (?P<lo>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<hi>{_NUMBER}))?[\s-]*(?P<unit>{_UNIT})\s*\)""",
-    re.IGNORECASE | re.VERBOSE,
-)
-_SECOND_OR = re.compile(
-    rf"""\s*,?\s+or\s+(?:about\s+|some\s+|roughly\s+)?
-    (?P<lo>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<hi>{_NUMBER}))?[\s-]*(?P<unit>{_UNIT}),?""",
-    re.IGNORECASE | re.VERBOSE,
-)
 
 # -- what follows the quantity ------------------------------------------------------------
 _DIRECTION_WORD = r"(?:north|south|east|west)(?:[- ]?(?:north|south|east|west)){0,2}(?:ern)?"
@@ -264,116 +109,6 @@ _PLACING_WORDS = frozenset(
 )
 _LINK_PUNCTUATION = frozenset({",", "(", ")", "-", "–", "—"})
 _WORD = re.compile(r"[A-Za-z][\w'’-]*|[^\w\s]")
-
-
-# -- public data types --------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Quantity:
-    """A parsed distance: its bounds in km and whether its two units agree."""
-
-    km: float
-    low_km: float
-    high_km: float
-    qualifier: str
-    vague: bool
-    units_disagree: bool = False
-    second_km: float | None = None
-
-
-# -- numbers -------------------------------------------------------------------------------
-def _number(text: str) -> float:
-    key = re.sub(r"\s+", " ", text.strip().lower())
-    if key in _WORD_VALUES:
-        return _WORD_VALUES[key]
-    parts = re.split(r"[- ]", key)
-    if len(parts) == 2 and parts[0] in _WORD_VALUES and parts[1] in _WORD_VALUES:
-        return _WORD_VALUES[parts[0]] + _WORD_VALUES[parts[1]]
-    if key and key[-1] in _FRACTIONS:
-        return float(key[:-1] or 0) + _FRACTIONS[key[-1]]
-    if "/" in key:
-        whole, _, fraction = key.rpartition(" ")
-        numerator, denominator = fraction.split("/")
-        if float(denominator) == 0:
-            return math.nan
-        return float(whole or 0) + float(numerator) / float(denominator)
-    return float(key.replace(",", ""))
-
-
-def _unit_km(unit: str) -> float:
-    word = unit.lower().rstrip(".")
-    if word.startswith("nautical"):
-        return KM_PER_NAUTICAL_MILE
-    if word.startswith("mi"):
-        return KM_PER_MILE
-    if word.startswith("met"):
-        return KM_PER_METRE
-    return 1.0
-
-
-def _system(unit: str) -> str:
-    return "metric" if _unit_km(unit) in (1.0, KM_PER_METRE) else "imperial"
-
-
-def units_disagree(first_km: float, second_km: float) -> bool:
-    """True when a figure and its conversion differ by more than 10 % + 1 km."""
-    larger = max(first_km, second_km)
-    return abs(first_km - second_km) > UNITS_RELATIVE * larger + UNITS_SLACK_KM
-
-
-def parse_quantity(text: str) -> Quantity | None:
-    """Parse a distance such as "about 30km (18 miles)", "25-30 miles" or "a few kilometres"."""
-    match = _QUANTITY.search(text)
-    if match is None:
-        return None
-    quantity, _ = _quantity_from(match, text)
-    return quantity
-
-
-def _quantity_from(match: re.Match[str], text: str) -> tuple[Quantity, int]:
-    """The quantity a regex match describes and where its surface (with conversion) ends."""
-    factor = _unit_km(match["unit"])
-    qualifier = _QUALIFIERS.get(re.sub(r"\s+", " ", (match["qual"] or "").lower()), EXACT)
-    end = match.end()
-    if match["vague"]:
-        amount = VAGUE_AMOUNTS[re.sub(r"\s+", " ", match["vague"].lower())] * factor
-        return Quantity(amount, amount, amount, VAGUE, vague=True), end
-    if match["blo"]:
-        low, high = _number(match["blo"]) * factor, _number(match["bhi"]) * factor
-    else:
-        low = _number(match["lo"]) * factor
-        high = _number(match["hi"]) * factor if match["hi"] else low
-    low, high = min(low, high), max(low, high)
-    if high > low and qualifier == EXACT:
-        qualifier = RANGE
-    km = (low + high) / 2.0
-    second_km: float | None = None
-    disagree = False
-    for pattern in (_SECOND_PAREN, _SECOND_OR):
-        second = pattern.match(text, end)
-        if second and _system(second["unit"]) != _system(match["unit"]):
-            second_factor = _unit_km(second["unit"])
-            second_low = _number(second["lo"]) * second_factor
-            second_high = _number(second["hi"]) * second_factor if second["hi"] else second_low
-            second_km = (second_low + second_high) / 2.0
-            disagree = units_disagree(km, second_km)
-            end = second.end()
-            break
-    return Quantity(km, low, high, qualifier, False, disagree, second_km), end
-
-
-def claim_bounds(claim: Claim) -> tuple[float, float]:
-    """The straight-line distances (km) a claim allows before tolerance: (low, high)."""
-    quantity = parse_quantity(claim.claimed_text)
-    low, high = (quantity.low_km, quantity.high_km) if quantity else (claim.claimed_km,) * 2
-    if not quantity or abs(quantity.km - claim.claimed_km) > 1e-6:
-        low = high = claim.claimed_km
-    if claim.qualifier == AT_MOST:
-        return 0.0, high
-    if claim.qualifier == AT_LEAST:
-        return low, math.inf
-    if claim.qualifier == ROAD:
-        return low / ROAD_FACTOR, high
-    return low, high
 
 
 # -- sentences and mentions ----------------------------------------------------------------
@@ -776,7 +511,7 @@ def extract_claims(
         return claims
     document: _Document | None = None  # built at the first quantity with a relation
     consumed = -1
-    for match in _quantities(text, marks):
+    for match in _quantity_matches(text, marks):
         if match.start() < consumed:
             continue
         quantity, end = _quantity_from(match, text)
@@ -795,7 +530,7 @@ def extract_claims(
     return claims
 
 
-def _quantities(text: str, marks: Sequence[int]) -> Iterator[re.Match[str]]:
+def _quantity_matches(text: str, marks: Sequence[int]) -> Iterator[re.Match[str]]:
     """``_QUANTITY.finditer(text)``, read only in the stretches that can hold a match: those
     between two characters no match holds (see ``_NOT_IN_QUANTITY``) that hold one of the
     ``marks`` (see :func:`_unit_marks`), and there only from the first place a match
@@ -897,302 +632,3 @@ def _build_claim(
 
 
 # -- checking -----------------------------------------------------------------------------
-def _target(claim: Claim) -> Place | None:
-    return claim.subject if claim.subject is not None else claim.near
-
-
-def check_claim(claim: Claim, tolerance: Tolerance | None = None) -> Check:
-    """The verdict on one claim: distance within tolerance, and bearing when one is given."""
-    tolerance = tolerance or Tolerance()
-    target = _target(claim)
-    reference = claim.reference
-    if reference is None:
-        if not claim.reference_text:
-            return Check(claim, "unverifiable", note="no reference named or implied nearby")
-        return Check(claim, "unverifiable", note=f"reference '{claim.reference_text}' not resolved")
-    if target is None:
-        shape = "arc" if claim.bearing_deg is not None else "ring"
-        note = "vague distance" if claim.vague else f"unnamed subject: estimated {shape}"
-        return Check(
-            claim, "unverifiable", note=f"{note} {claim.claimed_km:.1f} km around {reference.name}"
-        )
-    if _spread(target) or _spread(reference):
-        return Check(
-            claim, "unverifiable", note="a country, region, road or river has no single distance"
-        )
-    if target.id == reference.id:
-        return Check(claim, "unverifiable", note="subject and reference are the same place")
-    computed = geodesy.distance_km(reference, target)
-    bearing = geodesy.bearing_deg(reference, target)
-    if claim.vague:
-        return Check(
-            claim,
-            "unverifiable",
-            computed_km=computed,
-            computed_bearing_deg=bearing,
-            note=f"vague distance ('{claim.claimed_text}')",
-        )
-    low, high = claim_bounds(claim)
-    difference = max(0.0, low - computed, computed - high)
-    allowed = tolerance.allowed_km(computed) + (NEAR_KM if claim.subject is None else 0.0)
-    notes: list[str] = []
-    verdict = "consistent" if difference <= allowed else "inconsistent"
-    if verdict == "inconsistent":
-        notes.append(f"off by {difference:.1f} km (allowed {allowed:.1f} km)")
-    bearing_ok: bool | None = None
-    if claim.bearing_deg is not None:
-        off = geodesy.angle_between(claim.bearing_deg, bearing)
-        bearing_ok = off <= tolerance.bearing_deg
-        if not bearing_ok:
-            verdict = "inconsistent"
-            notes.append(f"direction '{claim.direction_text}' is {off:.0f} degrees off")
-    notes.extend(_context_notes(claim))
-    return Check(
-        claim,
-        verdict,
-        computed_km=computed,
-        difference_km=difference,
-        computed_bearing_deg=bearing,
-        bearing_ok=bearing_ok,
-        note="; ".join(notes),
-    )
-
-
-def _context_notes(claim: Claim) -> list[str]:
-    notes: list[str] = []
-    if claim.units_disagree:
-        notes.append("its two units disagree")
-    if claim.near is not None and claim.subject is None:
-        notes.append(f"about something near {claim.near.name}")
-    if claim.qualifier == ROAD:
-        notes.append("road distance: straight line may be shorter")
-    reference = claim.reference
-    if reference is not None and not claim.reference_text:
-        notes.append(f"reference implied: {reference.name}")
-    elif reference is not None and not _names_in(reference, claim.reference_text):
-        notes.append(f"'{claim.reference_text}' read as {reference.name}")
-    return notes
-
-
-def _names_in(place: Place, text: str) -> bool:
-    """Whether ``text`` spells out the place's name or one of its aliases."""
-    folded = f" {fold(text)} "
-    return any(f" {fold(name)} " in folded for name in (place.name, *place.aliases))
-
-
-def _pair_key(claim: Claim) -> frozenset[str] | None:
-    target = claim.subject
-    if target is None or claim.reference is None or claim.vague or target.id == claim.reference.id:
-        return None
-    return frozenset((target.id, claim.reference.id))
-
-
-def _oriented_bearing(claim: Claim, anchor: Claim) -> float | None:
-    """The claim's bearing seen from ``anchor``'s reference (flipped if the roles swap)."""
-    if claim.bearing_deg is None or claim.reference is None or anchor.reference is None:
-        return None
-    if claim.reference.id == anchor.reference.id:
-        return claim.bearing_deg
-    return (claim.bearing_deg + 180.0) % 360.0
-
-
-def _who(claim: Claim) -> str:
-    """The document id, with its source when that says more ("doc-7 (Reuters)")."""
-    if claim.source and claim.source != claim.doc:
-        return f"{claim.doc} ({claim.source})"
-    return claim.doc
-
-
-def _conflict(first: Claim, second: Claim, tolerance: Tolerance) -> Check | None:
-    low1, high1 = claim_bounds(first)
-    low2, high2 = claim_bounds(second)
-    gap = max(0.0, low1 - high2, low2 - high1)
-    scale = max(v for v in (first.claimed_km, second.claimed_km) if math.isfinite(v))
-    notes: list[str] = []
-    if gap > tolerance.allowed_km(scale):
-        notes.append(
-            f"{_who(first)} says {first.claimed_text}, {_who(second)} says {second.claimed_text}"
-        )
-    bearing1, bearing2 = _oriented_bearing(first, first), _oriented_bearing(second, first)
-    if (
-        bearing1 is not None
-        and bearing2 is not None
-        and geodesy.angle_between(bearing1, bearing2) > tolerance.bearing_deg
-    ):
-        notes.append(f"'{first.direction_text}' versus '{second.direction_text}'")
-    if not notes:
-        return None
-    assert first.subject is not None and first.reference is not None
-    computed = geodesy.distance_km(first.reference, first.subject)
-    errors = {
-        c.doc: max(0.0, lo - computed, computed - hi)
-        for c, lo, hi in ((first, low1, high1), (second, low2, high2))
-    }
-    closer = first if errors[first.doc] < errors[second.doc] else second
-    if errors[first.doc] != errors[second.doc]:
-        notes.append(f"geodesy ({computed:.1f} km) supports {_who(closer)}")
-    return Check(
-        first,
-        "inconsistent",
-        computed_km=computed,
-        difference_km=gap,
-        kind="conflict",
-        other=second,
-        note="; ".join(notes),
-    )
-
-
-def find_conflicts(claims: Sequence[Claim], tolerance: Tolerance | None = None) -> list[Check]:
-    """Conflict checks: claims from different documents about the same pair of places that
-    disagree with each other beyond tolerance (distance or direction)."""
-    tolerance = tolerance or Tolerance()
-    groups: dict[frozenset[str], list[Claim]] = {}
-    for claim in claims:
-        key = _pair_key(claim)
-        if key is not None:
-            groups.setdefault(key, []).append(claim)
-    conflicts: list[Check] = []
-    for group in groups.values():
-        for first, second in combinations(group, 2):
-            if first.doc == second.doc:
-                continue
-            conflict = _conflict(first, second, tolerance)
-            if conflict is not None:
-                conflicts.append(conflict)
-    return conflicts
-
-
-def check_claims(claims: Sequence[Claim], tolerance: Tolerance | None = None) -> list[Check]:
-    """One distance check per claim (in order), then one conflict check per contradiction."""
-    tolerance = tolerance or Tolerance()
-    checks = [check_claim(claim, tolerance) for claim in claims]
-    checks.extend(find_conflicts(claims, tolerance))
-    counts = Counter(c.verdict for c in checks if c.kind == "distance")
-    log.info(
-        "checks: %d claims (%s), %d conflicts",
-        len(claims),
-        ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "none",
-        len(checks) - len(claims),
-    )
-    return checks
-
-
-# -- estimated locations ------------------------------------------------------------------
-def estimate_location(claim: Claim, half_width: float = 45.0) -> BaseGeometry | None:
-    """Where an unnamed subject may be: an arc when a direction is given, else a ring
-    (Polygon whose boundary is the locus); a Point only when the clause puts it near a named
-    place (the point at the claimed distance on the line towards that place)."""
-    reference = claim.reference
-    if claim.subject is not None or reference is None or _spread(reference) or claim.vague:
-        return None
-    km = claim.claimed_km
-    if km <= 0:
-        return None
-    if claim.near is not None and not _spread(claim.near):
-        if claim.near.id == reference.id:
-            return None
-        bearing = geodesy.bearing_deg(reference, claim.near)
-        lat, lon = geodesy.destination(reference.lat, reference.lon, bearing, km)
-        return geodesy.point(lat, lon)
-    if claim.bearing_deg is not None:
-        return geodesy.arc(reference.lat, reference.lon, km, claim.bearing_deg, half_width)
-    pole = 90.0 if reference.lat >= 0 else -90.0
-    if km >= geodesy.distance_between(reference.lat, reference.lon, pole, reference.lon):
-        # a circle round a pole is no polygon in lon/lat: draw it as a closed line
-        return geodesy.arc(reference.lat, reference.lon, km, 0.0, 180.0, segments=129)
-    return geodesy.ring(reference.lat, reference.lon, km)
-
-
-# -- rows -----------------------------------------------------------------------------------
-CHECK_COLUMNS: tuple[str, ...] = (
-    "doc",
-    "quote",
-    "place",
-    "reference",
-    "claimed_km",
-    "claimed_text",
-    "computed_km",
-    "difference_km",
-    "verdict",
-    "kind",
-    "source",
-    "qualifier",
-    "direction",
-    "bearing_claimed",
-    "bearing_computed",
-    "bearing_ok",
-    "units_disagree",
-    "estimated",
-    "other_doc",
-    "other_quote",
-    "other_claimed_km",
-    "other_claimed_text",
-    "note",
-)
-
-
-def _round(value: float | None, digits: int = 1) -> float | None:
-    return None if value is None or not math.isfinite(value) else round(value, digits)
-
-
-def place_label(claim: Claim) -> str:
-    """What the claim is about: the subject's name, "near X", or the unnamed noun."""
-    if claim.subject is not None:
-        return claim.subject.name
-    label = claim.subject_text or "unnamed"
-    if claim.near is not None:
-        return (
-            f"{label} (near {claim.near.name})"
-            if claim.subject_text != claim.near.name
-            else f"near {claim.near.name}"
-        )
-    return f"{label} (unnamed)" if claim.subject_text else "(unnamed)"
-
-
-def reference_label(claim: Claim) -> str:
-    if claim.reference is not None:
-        return claim.reference.name
-    return f"? {claim.reference_text}".strip()
-
-
-def _estimated(claim: Claim) -> str:
-    if claim.subject is not None or claim.reference is None or claim.vague:
-        return ""
-    if claim.near is not None:
-        return "point"
-    return "arc" if claim.bearing_deg is not None else "ring"
-
-
-def check_rows(checks: Sequence[Check]) -> list[dict[str, Any]]:
-    """One dict per check with the checks.csv columns (DESIGN.md order, then extras)."""
-    rows: list[dict[str, Any]] = []
-    for check in checks:
-        claim, other = check.claim, check.other
-        rows.append(
-            {
-                "doc": claim.doc,
-                "quote": claim.quote,
-                "place": place_label(claim),
-                "reference": reference_label(claim),
-                "claimed_km": _round(claim.claimed_km),
-                "claimed_text": claim.claimed_text,
-                "computed_km": _round(check.computed_km),
-                "difference_km": _round(check.difference_km),
-                "verdict": check.verdict,
-                "kind": check.kind,
-                "source": claim.source or "",
-                "qualifier": claim.qualifier,
-                "direction": claim.direction_text,
-                "bearing_claimed": _round(claim.bearing_deg, 0),
-                "bearing_computed": _round(check.computed_bearing_deg, 0),
-                "bearing_ok": check.bearing_ok,
-                "units_disagree": claim.units_disagree,
-                "estimated": _estimated(claim) if check.kind == "distance" else "",
-                "other_doc": other.doc if other else "",
-                "other_quote": other.quote if other else "",
-                "other_claimed_km": _round(other.claimed_km) if other else None,
-                "other_claimed_text": other.claimed_text if other else "",
-                "note": check.note,
-            }
-        )
-    return rows

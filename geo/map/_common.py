@@ -1,0 +1,190 @@
+"""Escaping, rounding and limits that every part of the map shares.
+
+Safety: every string that comes from a report is HTML-escaped here (``esc``), braces
+included, before it reaches the page; payloads are written into the page verbatim
+(never through a template engine) with ``<``/``>`` escaped so no text can end a script.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo import geodesy
+from geo.features._features import EVENT_COLUMNS
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+
+log = logging.getLogger(__name__)
+
+
+#: The event properties the page needs (ids and counts it derives itself).
+_EVENT_FIELDS = tuple(c for c in EVENT_COLUMNS if c not in ("place_ids", "source_count"))
+
+#: A kind layer with more points than this is clustered.
+CLUSTER_MIN_POINTS = 2000
+#: A kind layer with more lines than this draws them solid, with one arrowhead each
+#: (status then shows as opacity only): dashes and extra arrowheads cost paint time.
+DETAIL_MAX_LINES = 3000
+#: Place mentions get permanent name labels while there are at most this many places.
+LABEL_MAX_PLACES = 60
+#: Quotes in popups are cut after this many characters.
+QUOTE_MAX = 700
+#: Sources listed in one popup before "and N more".
+SOURCES_MAX = 8
+_EPOCH = date(1970, 1, 1).toordinal()
+_DIGITS = 6
+_DAY_MS = 86_400_000
+
+
+# -- escaping and small helpers --------------------------------------------------------------
+def _clean(value: Any) -> Any:
+    """None for None/NaN/NaT/NA, the value otherwise."""
+    if value is None or type(value) is str:
+        return value
+    if isinstance(value, float):
+        return None if value != value else value
+    if type(value).__name__ in ("NaTType", "NAType"):
+        return None
+    return value
+
+
+def esc(value: object) -> str:
+    """HTML-escape anything for the page ('' for None/NaN). Braces become entities too, so
+    report text can never be read as template syntax."""
+    if type(value) is not str:
+        value = _clean(value)
+        if value is None:
+            return ""
+    text = html.escape(str(value), quote=True)
+    if "{" in text or "}" in text:
+        text = text.replace("{", "&#123;").replace("}", "&#125;")
+    return text
+
+
+def _memo_esc() -> Callable[[object], str]:
+    """``esc`` with a cache, for the many values that repeat (kinds, docs, places)."""
+    cache: dict[object, str] = {}
+
+    def cached(value: object) -> str:
+        if value is None:
+            return ""
+        try:
+            return cache[value]
+        except KeyError:
+            text = cache[value] = esc(value)
+            return text
+        except TypeError:
+            return esc(value)
+
+    return cached
+
+
+def _list(value: Any) -> list[Any]:
+    value = _clean(value)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        return [value]
+
+
+def script_safe(text: str) -> str:
+    """JSON text made safe inside <script>: nothing can close the element or open a
+    comment, and no CSS-looking ``url(``/``@import`` survives from report text."""
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("(", "\\u0028")
+        .replace("@", "\\u0040")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def js(obj: Any) -> str:
+    """A JSON literal safe to place inside a <script> element."""
+    return script_safe(json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")))
+
+
+def _day(value: Any) -> int | None:
+    """Days since 1970-01-01 of an ISO date (or date), None when undated."""
+    value = _clean(value)
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.toordinal() - _EPOCH
+    try:
+        return date.fromisoformat(str(value)[:10]).toordinal() - _EPOCH
+    except ValueError:
+        return None
+
+
+def _num(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    return "" if number != number else f"{number:,.{digits}f}"
+
+
+def _km(value: Any) -> str:
+    text = _num(value)
+    return f"{text} km" if text else ""
+
+
+def _round_geoms(geoms: Sequence[BaseGeometry] | np.ndarray) -> np.ndarray:
+    array = np.asarray(geoms, dtype=object)
+    return np.asarray(shapely.transform(array, lambda xy: np.round(xy, _DIGITS)), dtype=object)
+
+
+def geometry_json(geom: BaseGeometry) -> dict[str, Any]:
+    """GeoJSON geometry (lon/lat) with coordinates rounded to 6 decimals (~0.1 m)."""
+    return dict(json.loads(shapely.to_geojson(_round_geoms([geom])[0])))
+
+
+def _column(frame: gpd.GeoDataFrame | None, name: str, n: int) -> list[Any]:
+    """A column as a list with every missing value (NaN, NaT, NA) as None."""
+    if frame is None or name not in frame.columns:
+        return [None] * n
+    series = frame[name]
+    values = series.tolist()
+    nulls = series.isna().tolist()
+    if not any(nulls):
+        return values
+    return [None if null else v for v, null in zip(values, nulls, strict=True)]
+
+
+def _geometries(frame: gpd.GeoDataFrame | None) -> np.ndarray:
+    if frame is None or len(frame) == 0:
+        return np.empty(0, dtype=object)
+    return np.asarray(frame.geometry.to_numpy(), dtype=object)
+
+
+def _area(geom: BaseGeometry, km: Any) -> BaseGeometry:
+    """An estimated point is shown as an area: a circle scaled to its distance."""
+    if geom.geom_type != "Point":
+        return geom
+    value = _clean(km)
+    radius = max(5.0, 0.2 * float(value)) if value is not None else 10.0
+    return geodesy.ring(geom.y, geom.x, radius, segments=48)
+
+
+def _rows_html(rows: Iterable[tuple[str, str]]) -> str:
+    cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows if v)
+    return f"<table>{cells}</table>"
