@@ -21,7 +21,7 @@ from geo.errors import GeoError, GeoValueError, OutputError
 from geo.settings import DEFAULT_REFERENCE, OUTPUT_FORMATS, Settings, Tolerance
 
 if TYPE_CHECKING:
-    from geo.engine._pipeline import Result
+    from geo.engine import Result
 
 log = logging.getLogger("geo")
 
@@ -241,71 +241,34 @@ def _print_summary(result: Result, out: Path | None = None, quiet: bool = False)
         print(f"  skipped: {reason}", file=sys.stderr)
 
 
-def ensure_writable(folder: Path) -> None:
-    """Create ``folder`` if needed and prove it is writable, before any work is done."""
-    import tempfile
-
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise OutputError(
-            f"{folder}: cannot write output here ({exc.strerror}); choose another folder with -o"
-        ) from exc
-
-
-def run_record(result: Result) -> dict[str, object]:
-    """The run summary written to run.json: every input accounted for."""
-    summary = result.summary
-    return {
-        "read": summary.read,
-        "processed": summary.processed,
-        "skipped": [{"input": where, "reason": reason} for where, reason in summary.skipped],
-        "mentions": len(result.mentions),
-        "events": len(result.events),
-        "features": len(result.events_frame),
-        "claims": len(result.claims),
-        "reference": result.reference.name,
-    }
-
-
 def cmd_map(args: argparse.Namespace) -> int:
+    from geo.api import write_files
+    from geo.io import ensure_writable
+
     settings = _settings(args, offline=args.offline, jobs=args.jobs, formats=args.format)
     out = Path(args.output)
     ensure_writable(out)
     use_dask = args.engine == "dask" or bool(args.scheduler)
+    extra = []
     if use_dask:
-        from geo.engine._dask import run_dask
+        from geo.engine import run_dask, save_partitioned
 
         result, partitions = run_dask(
             args.paths, settings, published=args.published, scheduler=args.scheduler
         )
+        extra.append(lambda workdir: save_partitioned(result, workdir, partitions))
     else:
         result = _run_corpus(args, settings)
-
-    from geo.io._export import atomic_write_text, write_outputs
-    from geo.io._output_set import OutputSet
-    from geo.map._render import build_map, map_html
-
-    # Every file is staged and the set committed at the end (run.json last): a failure or
-    # a kill leaves the folder's previous complete set, or no run.json, never half a file.
-    page = map_html(build_map(result, offline=settings.offline))
-    with OutputSet(out) as outputs:
-        written = write_outputs(result, outputs.workdir, formats=settings.formats)
-        if use_dask:
-            from geo.engine._dask import save_partitioned
-
-            written.append(save_partitioned(result, outputs.workdir, partitions))
-        written.append(atomic_write_text(outputs.path("map.html"), page))
-        outputs.commit(run_record(result))
+    written = write_files(
+        result, out, formats=settings.formats, offline=settings.offline, extra=extra
+    )
     log.info("wrote %s", ", ".join(p.name for p in written))
     _print_summary(result, out, quiet=args.quiet)
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from geo.io._output_set import verify
+    from geo.io import verify
 
     problems = verify(args.folder)
     if problems:
@@ -324,7 +287,7 @@ def cmd_places(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.output_format == "jsonl":
         return _stream_places(args, settings)
-    from geo.toponyms._toponyms import format_mentions
+    from geo.toponyms import format_mentions
 
     print(format_mentions(_run_corpus(args, settings).mentions))
     return 0
@@ -334,9 +297,9 @@ def _stream_places(args: argparse.Namespace, settings: Settings) -> int:
     """``geo places --format jsonl``: one record a mention, printed as each article is
     analysed (memory does not grow with the corpus)."""
     from geo.engine import _pipeline as pipeline
-    from geo.features._features import mentions_to_frame
+    from geo.features import mentions_to_frame
     from geo.models import Article
-    from geo.text._articles import Batch, Skipped, iter_articles
+    from geo.text import Batch, Skipped, iter_articles
 
     gazetteer = pipeline.load_gazetteer(settings)
     reference = gazetteer.resolve(settings.reference)
@@ -355,7 +318,7 @@ def _stream_places(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from geo.io._checktable import format_checks
+    from geo.io import format_checks
 
     result = _run_corpus(args, _settings(args))
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
@@ -364,7 +327,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_gazetteer(args: argparse.Namespace) -> int:
-    from geo.gazetteer._gazetteer import Gazetteer, default_gazetteer_path, read_curated
+    from geo.gazetteer import Gazetteer, default_gazetteer_path, read_curated
 
     if args.gazetteer_verb == "validate":
         path = Path(args.csv) if args.csv else default_gazetteer_path()

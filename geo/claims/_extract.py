@@ -33,12 +33,12 @@ from geo.claims._quantities import (
     Quantity,
     _quantity_from,
 )
-from geo.gazetteer._names import fold
+from geo.gazetteer import fold
 from geo.models import Article, Claim, Mention, Place
-from geo.text._sentences import split_sentences
+from geo.text import split_sentences
 
 if TYPE_CHECKING:
-    from geo.gazetteer._gazetteer import Gazetteer
+    from geo.gazetteer import Gazetteer
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from geo.models import Claim
-from geo.text._date_patterns import FOLD_TO_ASCII
+from geo.text import FOLD_TO_ASCII
 
 if TYPE_CHECKING:
     pass

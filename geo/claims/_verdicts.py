@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from geo import geodesy
 from geo.claims._extract import _spread
 from geo.claims._quantities import NEAR_KM, ROAD, claim_bounds
-from geo.gazetteer._names import fold
+from geo.gazetteer import fold
 from geo.models import Check, Claim, Place
 from geo.settings import Tolerance
 

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from geo.engine._pipeline import Result
-    from geo.gazetteer._gazetteer import Gazetteer
+    from geo.gazetteer import Gazetteer
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def worker_analyser(spec: GazetteerSpec) -> Analyser:
     with _ANALYSERS_LOCK:
         analyser = _ANALYSERS.get(spec)
         if analyser is None:
-            from geo.gazetteer._gazetteer import Gazetteer
+            from geo.gazetteer import Gazetteer
 
             analyser = Analyser(Gazetteer.load(spec.path, world=spec.world))
             analyser.toponymizer  # noqa: B018 - build the automaton under the lock

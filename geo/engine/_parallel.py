@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from geo.errors import GeoError
 from geo.models import Article, Claim, Event, Mention, Place, pickled_by_fields
-from geo.text._articles import Skipped
+from geo.text import Skipped
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
-    from geo.gazetteer._gazetteer import Gazetteer
+    from geo.gazetteer import Gazetteer
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -78,15 +78,15 @@ class Analyser:
     @property
     def toponymizer(self) -> Any:
         if self._toponymizer is None:
-            from geo.toponyms._toponyms import Toponymizer
+            from geo.toponyms import Toponymizer
 
             self._toponymizer = Toponymizer(self.gazetteer)
         return self._toponymizer
 
     def __call__(self, article: Article) -> ArticleOutput:
         """Mentions, events and claims of one article; GeoErrors propagate."""
-        from geo.claims._extract import extract_claims
-        from geo.events._events import extract_events
+        from geo.claims import extract_claims
+        from geo.events import extract_events
 
         mentions = self.toponymizer.mentions(article)
         events = extract_events(article, mentions)
@@ -98,8 +98,8 @@ class Analyser:
         stage: each stage runs over the whole chunk before the next starts, so its tables
         stay in the CPU's caches (about a sixth faster than article by article). An
         article a stage fails on is skipped with its reason, as one at a time."""
-        from geo.claims._extract import extract_claims
-        from geo.events._events import extract_events
+        from geo.claims import extract_claims
+        from geo.events import extract_events
 
         toponymizer, gazetteer = self.toponymizer, self.gazetteer
         mentions = [attempt(article, toponymizer.mentions, article) for article in articles]

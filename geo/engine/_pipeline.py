@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from geo.engine._parallel import Analysed, Mapper
-    from geo.features._place_tally import PlaceTally
-    from geo.gazetteer._gazetteer import Gazetteer
+    from geo.features import PlaceTally
+    from geo.gazetteer import Gazetteer
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Result:
     def events_frame(self) -> gpd.GeoDataFrame:
         """Merged event features (DESIGN.md contract), one row per feature."""
         if "events" not in self._frames:
-            from geo.features._features import events_to_frame
+            from geo.features import events_to_frame
 
             self._frames["events"] = events_to_frame(
                 self.events, self.reference, claims=self.claims
@@ -59,7 +59,7 @@ class Result:
     def places_frame(self) -> gpd.GeoDataFrame:
         """One point per resolved toponym mention."""
         if "places" not in self._frames:
-            from geo.features._features import mentions_to_frame
+            from geo.features import mentions_to_frame
 
             self._frames["places"] = mentions_to_frame(self.mentions, self.reference)
         return self._frames["places"]
@@ -68,7 +68,7 @@ class Result:
     def place_tallies(self) -> list[PlaceTally]:
         """Mentions counted per distinct place (the map's place layer)."""
         if self._tallies is None:
-            from geo.features._place_tally import tally_mentions
+            from geo.features import tally_mentions
 
             self._tallies = tally_mentions(self.mentions, self.reference)
         return self._tallies
@@ -77,14 +77,14 @@ class Result:
     def estimates_frame(self) -> gpd.GeoDataFrame:
         """Estimated locations of unnamed things (rings/arcs from distance claims)."""
         if "estimates" not in self._frames:
-            from geo.features._features import estimates_to_frame
+            from geo.features import estimates_to_frame
 
             self._frames["estimates"] = estimates_to_frame(self.events, self.claims)
         return self._frames["estimates"]
 
 
 def load_gazetteer(settings: Settings) -> Gazetteer:
-    from geo.gazetteer._gazetteer import Gazetteer
+    from geo.gazetteer import Gazetteer
 
     return Gazetteer.load(settings.gazetteer_path, world=settings.world)
 
@@ -114,8 +114,8 @@ def analyse_articles(
     """Run toponyms, events and claims over articles (``settings.jobs`` processes, or
     ``mapper``: e.g. the Dask engine's). An article a stage cannot analyse is skipped with
     its reason (counted in the summary)."""
-    from geo.claims._conflicts import check_claims
-    from geo.text._articles import Skipped
+    from geo.claims import check_claims
+    from geo.text import Skipped
 
     settings = settings or Settings()
     reference = gazetteer.resolve(settings.reference)
@@ -148,7 +148,7 @@ def analyse_articles(
 
 def inputs(paths: Sequence[str | Path] | None) -> list[str | Path]:
     """``paths``, or the bundled sample corpus when none are given."""
-    from geo.text._articles import sample_corpus_path
+    from geo.text import sample_corpus_path
 
     return list(paths) if paths else [sample_corpus_path()]
 
@@ -161,7 +161,7 @@ def run(
     mapper: Mapper | None = None,
 ) -> Result:
     """Read ``paths`` (default: the bundled sample corpus) and run every stage."""
-    from geo.text._articles import Batch, iter_articles
+    from geo.text import Batch, iter_articles
 
     settings = settings or Settings()
     gazetteer = gazetteer or load_gazetteer(settings)

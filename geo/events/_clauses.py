@@ -25,7 +25,7 @@ from geo.events._tables import (
 )
 from geo.events._triggers import DETERMINERS, Hit
 from geo.events._units import Unit, has_low, unit_low
-from geo.text._dates import DateMention, ResolvedDate
+from geo.text import DateMention, ResolvedDate
 
 _ASPECTUAL_TO = frozenset(
     {

@@ -45,8 +45,14 @@ from geo.events._tables import clause_tables
 from geo.events._triggers import Hit, find_triggers, is_noun_use, scan_document
 from geo.events._units import Unit, has_distance, has_low, unit_spans, units_from
 from geo.models import Article, Event, Mention
-from geo.text._dates import DateMention, ResolvedDate, find_dates_within, resolvable_spans
-from geo.text._sentences import Sentence, split_sentences
+from geo.text import (
+    DateMention,
+    ResolvedDate,
+    Sentence,
+    find_dates_within,
+    resolvable_spans,
+    split_sentences,
+)
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,7 @@ import ahocorasick
 
 from geo.events._rules import Lexicon, TriggerSpec
 from geo.events._units import Unit
-from geo.text._date_patterns import word_key, word_mapped
-from geo.text._sentences import Sentence
+from geo.text import Sentence, word_key, word_mapped
 
 DETERMINERS = frozenset(
     {

@@ -17,7 +17,7 @@ from operator import attrgetter
 
 from geo.events._rules import ActorEntry, Lexicon
 from geo.models import Mention, Place
-from geo.text._sentences import Sentence
+from geo.text import Sentence
 
 _TOKEN = re.compile(
     r"\w+?(?=n['’]t\b)|n['’]t\b|\w+(?:[-.]\w+)*(?=['’]s\b)|['’]s\b|\w+(?:[-'’.]\w+)*|[^\w\s]"

@@ -1,1 +1,24 @@
-"""features"""
+"""Features: events, mentions and estimates as GeoDataFrames; events merged across reports."""
+
+from geo.features._features import (
+    ESTIMATE_COLUMNS,
+    EVENT_COLUMNS,
+    estimates_to_frame,
+    events_to_frame,
+    mentions_to_frame,
+    place_rows,
+)
+from geo.features._place_tally import PlaceTally, as_tallies, precise_points, tally_mentions
+
+__all__ = [
+    "ESTIMATE_COLUMNS",
+    "EVENT_COLUMNS",
+    "PlaceTally",
+    "as_tallies",
+    "estimates_to_frame",
+    "events_to_frame",
+    "mentions_to_frame",
+    "place_rows",
+    "precise_points",
+    "tally_mentions",
+]

@@ -28,9 +28,9 @@ from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo import geodesy
-from geo.claims._estimates import estimate_location
+from geo.claims import estimate_location
 from geo.errors import GeoError
-from geo.events._rules import MOTION_KINDS
+from geo.events import MOTION_KINDS
 from geo.models import Claim, Event, Mention, Place
 
 log = logging.getLogger(__name__)

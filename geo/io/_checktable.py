@@ -6,7 +6,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
-from geo.claims._table import check_rows
+from geo.claims import check_rows
 from geo.models import Check
 
 RESET = "\033[0m"

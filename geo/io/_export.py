@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from geo.engine._pipeline import Result
+    from geo.engine import Result
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ def place_feature_texts(mentions: Iterable[Mention], reference: Place) -> Iterat
     the frame. Each text is put together from parts that are worked out once: a place's
     columns and point (the rows of one place share its point object, see
     :func:`geo.features._features.place_rows`) and each distinct document id, name and reason."""
-    from geo.features._features import place_rows
+    from geo.features import place_rows
 
     # The properties in features.PLACE_COLUMNS order (the tests compare with the frame).
     strings: dict[str, str] = {}
@@ -309,7 +309,7 @@ def write_csv(frame: gpd.GeoDataFrame, path: str | Path) -> Path:
 
 def write_checks_csv(checks: Sequence[Check], path: str | Path) -> Path:
     """checks.csv: one row per distance claim and per cross-source conflict."""
-    from geo.claims._table import CHECK_COLUMNS, check_rows
+    from geo.claims import CHECK_COLUMNS, check_rows
 
     rows = check_rows(checks)
     columns = list(CHECK_COLUMNS) + sorted({k for r in rows for k in r} - set(CHECK_COLUMNS))

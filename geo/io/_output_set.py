@@ -195,3 +195,15 @@ def _move_into_place(source: Path, target: Path) -> None:
         os.replace(target, old)
     os.replace(source, target)
     _remove(old)
+
+
+def ensure_writable(folder: Path) -> None:
+    """Create ``folder`` if needed and prove it is writable, before any work is done."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise OutputError(
+            f"{folder}: cannot write output here ({exc.strerror}); choose another folder with -o"
+        ) from exc

@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo import geodesy
-from geo.features._features import EVENT_COLUMNS
+from geo.features import EVENT_COLUMNS
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -15,8 +15,7 @@ import numpy as np
 import shapely
 
 from geo import geodesy
-from geo.features._features import ESTIMATE_COLUMNS
-from geo.features._place_tally import PlaceTally
+from geo.features import ESTIMATE_COLUMNS, PlaceTally
 from geo.map import _styles as styles
 from geo.map._common import (
     _EVENT_FIELDS,

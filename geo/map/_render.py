@@ -22,7 +22,7 @@ from folium.plugins import Fullscreen, MeasureControl
 
 from geo import geodesy
 from geo.errors import OutputError
-from geo.features._place_tally import PlaceTally, as_tallies, precise_points
+from geo.features import PlaceTally, as_tallies, precise_points
 from geo.map import _styles as styles
 from geo.map._common import (
     _DAY_MS,
@@ -52,7 +52,7 @@ from geo.settings import DEFAULT_RING_RADII_KM
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from geo.engine._pipeline import Result
+    from geo.engine import Result
 
 log = logging.getLogger(__name__)
 
@@ -169,18 +169,24 @@ def render_frames(
     ring_radii_km: Sequence[float] = DEFAULT_RING_RADII_KM,
     offline: bool = False,
     cluster_min_points: int = CLUSTER_MIN_POINTS,
+    tiles: str | None = None,
+    **map_options: Any,
 ) -> folium.Map:
     """Build the layered map from feature frames (the entry the bench calls directly);
-    ``places`` is a places frame or its tallies (:mod:`geo.features._place_tally`)."""
+    ``places`` is a places frame or its tallies (:mod:`geo.features._place_tally`).
+    ``map_options`` go to :class:`folium.Map`; ``tiles`` adds that tile layer as the base."""
     tallies = as_tallies(places)
     assets = assets_by_name()
-    m = folium.Map(
-        location=[reference.lat, reference.lon],
-        zoom_start=7,
-        tiles=None,
-        prefer_canvas=True,
-        control_scale=True,
-    )
+    options: dict[str, Any] = {
+        "location": [reference.lat, reference.lon],
+        "zoom_start": 7,
+        "prefer_canvas": True,
+        "control_scale": True,
+    }
+    options.update(map_options)
+    m = folium.Map(tiles=None, **options)
+    if tiles is not None:
+        folium.TileLayer(tiles, name=str(tiles)).add_to(m)
     m.options.update({"max_zoom": 16, "min_zoom": 2})
     m.default_js = [("leaflet", assets["leaflet"]["url"])]
     m.default_css = [("leaflet_css", assets["leaflet_css"]["url"])]
@@ -322,8 +328,9 @@ def render_frames(
     return m
 
 
-def build_map(result: Result, offline: bool = False) -> folium.Map:
-    """The map of one pipeline run (``geo map``); ``offline`` makes it self-contained."""
+def build_map(result: Result, offline: bool = False, **kwargs: Any) -> folium.Map:
+    """The map of one pipeline run (``geo map``); ``offline`` makes it self-contained;
+    ``kwargs`` as :func:`render_frames` takes them (``tiles``, :class:`folium.Map` options)."""
     return render_frames(
         result.events_frame,
         result.place_tallies,
@@ -332,6 +339,7 @@ def build_map(result: Result, offline: bool = False) -> folium.Map:
         result.reference,
         ring_radii_km=result.settings.ring_radii_km,
         offline=offline,
+        **kwargs,
     )
 
 

@@ -272,15 +272,30 @@ def iter_jsonl(path: Path, published: date | None = None) -> Iterator[Article | 
                 continue
             try:
                 record = json.loads(decode(raw, where))
-                if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                    raise ArticleError(f"{where}: a JSONL record needs a string 'text' field")
-                meta = {k: v for k, v in record.items() if k != "text"}
-                meta["id"] = record.get("id") or record.get("doc_id") or f"{path.stem}-{number}"
-                yield _article(str(meta["id"]), record["text"], meta, where, published, str(path))
+                yield article_from_record(
+                    record, f"{path.stem}-{number}", where, published, str(path)
+                )
             except json.JSONDecodeError as exc:
                 yield Skipped(where, f"{where}: broken JSON ({exc.msg}); line skipped")
             except ArticleError as exc:
                 yield Skipped(where, str(exc))
+
+
+def article_from_record(
+    record: object,
+    doc: str,
+    where: str,
+    published: date | None = None,
+    path: str | None = None,
+) -> Article:
+    """An article from a JSONL-style record (``text`` required; ``id``/``doc_id``, ``source``,
+    ``published``/``date``, ``title``, ``url`` optional); ``doc`` is the id it gets without
+    one. Raises :class:`ArticleError` with the reason when the record cannot be used."""
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        raise ArticleError(f"{where}: a JSONL record needs a string 'text' field")
+    meta = {k: v for k, v in record.items() if k != "text"}
+    meta["id"] = record.get("id") or record.get("doc_id") or doc
+    return _article(str(meta["id"]), record["text"], meta, where, published, path)
 
 
 def _read_bytes(path: Path) -> bytes:

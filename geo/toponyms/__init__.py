@@ -1,1 +1,5 @@
-"""toponyms"""
+"""Toponyms: find every place a report names and pick the place it means."""
+
+from geo.toponyms._toponyms import Toponymizer, format_mentions
+
+__all__ = ["Toponymizer", "format_mentions"]

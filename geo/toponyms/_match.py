@@ -33,13 +33,19 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from geo.gazetteer._names import fold, match_form, match_key
-from geo.gazetteer._wordlists import common_words, word_list
-from geo.gazetteer._world import cache_dir, write_cache
-from geo.gazetteer._world_rows import StringTable
+from geo.gazetteer import (
+    StringTable,
+    cache_dir,
+    common_words,
+    fold,
+    match_form,
+    match_key,
+    word_list,
+    write_cache,
+)
 
 if TYPE_CHECKING:
-    from geo.gazetteer._gazetteer import Gazetteer
+    from geo.gazetteer import Gazetteer
     from geo.models import Place
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from geo.gazetteer._names import fold
+from geo.gazetteer import fold
 from geo.models import AREA_KINDS, Place
 
 #: Weights of the signals (log-odds-like points); see the module docstring.

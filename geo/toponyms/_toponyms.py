@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from geo.gazetteer._gazetteer import Gazetteer
+from geo.gazetteer import Gazetteer
 from geo.models import Article, Candidate, Mention, MentionType, Place
 from geo.toponyms._match import Recogniser, Rejected, Span
 from geo.toponyms._resolve import Name, Resolver, qualifies, round_share, shares

@@ -450,13 +450,13 @@ def test_a_chunk_analysed_stage_by_stage_equals_one_article_at_a_time(
 ) -> None:
     """Every outcome, skips included (a failure in each stage, expected or not), is what
     the article alone gives."""
-    import geo.claims._extract
-    import geo.events._events
+    import geo.claims
+    import geo.events
     from geo.engine._parallel import Analyser
 
     analyser = Analyser(curated_gazetteer)  # type: ignore[arg-type]
     real_mentions = analyser.toponymizer.mentions
-    real_events, real_claims = geo.events._events.extract_events, geo.claims._extract.extract_claims
+    real_events, real_claims = geo.events.extract_events, geo.claims.extract_claims
 
     def failing(real, marker, error):  # type: ignore[no-untyped-def]
         def stage(article, *rest):  # type: ignore[no-untyped-def]
@@ -469,11 +469,9 @@ def test_a_chunk_analysed_stage_by_stage_equals_one_article_at_a_time(
     monkeypatch.setattr(
         analyser.toponymizer, "mentions", failing(real_mentions, "TOPO", ArticleError("t"))
     )
+    monkeypatch.setattr(geo.events, "extract_events", failing(real_events, "EVENT", KeyError("e")))
     monkeypatch.setattr(
-        geo.events._events, "extract_events", failing(real_events, "EVENT", KeyError("e"))
-    )
-    monkeypatch.setattr(
-        geo.claims._extract, "extract_claims", failing(real_claims, "CLAIM", ArticleError("c"))
+        geo.claims, "extract_claims", failing(real_claims, "CLAIM", ArticleError("c"))
     )
     texts = [
         "Troops moved from Gori to Tbilisi, 70 km away, on Monday.",
