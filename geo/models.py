@@ -29,8 +29,8 @@ EVENT_KINDS: tuple[str, ...] = (
 )
 Status = Literal["reported", "claimed", "denied", "planned", "hypothetical"]
 STATUSES: tuple[str, ...] = ("reported", "claimed", "denied", "planned", "hypothetical")
-DatePrecision = Literal["day", "week", "month", "unknown"]
-DATE_PRECISIONS: tuple[str, ...] = ("day", "week", "month", "unknown")
+DatePrecision = Literal["day", "week", "month", "report", "unknown"]
+DATE_PRECISIONS: tuple[str, ...] = ("day", "week", "month", "report", "unknown")
 Verdict = Literal["consistent", "inconsistent", "unverifiable"]
 VERDICTS: tuple[str, ...] = ("consistent", "inconsistent", "unverifiable")
 MentionType = Literal["toponym", "demonym"]
@@ -79,6 +79,8 @@ PLACE_KINDS: tuple[str, ...] = (
 )
 #: Kinds that are areas: an event there has geo_precision 3.
 AREA_KINDS: frozenset[str] = frozenset({"country", "region", "admin1"})
+#: Place kinds that are lines: their gazetteer point is only a representative point.
+LINEAR_KINDS: frozenset[str] = frozenset({"road", "river", "pipeline"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +160,11 @@ class Place:
     def is_area(self) -> bool:
         """True for countries and regions (an event there is imprecise)."""
         return self.kind in AREA_KINDS
+
+    @property
+    def is_spread(self) -> bool:
+        """True for areas and lines (rivers, roads): one point cannot stand for them."""
+        return self.kind in AREA_KINDS or self.kind in LINEAR_KINDS
 
 
 @pickled_by_fields

@@ -28,7 +28,6 @@ from geo.claims._quantities import (
     _UNIT_MARK_ASCII,
     _WORD_CHARACTERS,
     AT_MOST,
-    LINEAR_KINDS,
     ROAD,
     Quantity,
     _quantity_from,
@@ -180,7 +179,7 @@ def _curated_fallback(article: Article, mentions: list[Mention], gazetteer: Gaze
 def _spread(place: Place) -> bool:
     """A country, region or linear feature (road, river, pipeline): no single point to
     measure from; it can be neither a claim's subject nor its reference."""
-    return place.is_area or place.kind in LINEAR_KINDS
+    return place.is_spread
 
 
 def _capital(gazetteer: Gazetteer, code: str | None) -> Place | None:

@@ -29,8 +29,6 @@ NEAR_KM = 10.0
 UNITS_RELATIVE = 0.10
 UNITS_SLACK_KM = 1.0
 
-#: Place kinds that are lines: their gazetteer point is only a representative point.
-LINEAR_KINDS: frozenset[str] = frozenset({"road", "river", "pipeline"})
 
 #: Qualifier categories stored in ``Claim.qualifier``.
 ABOUT, AT_MOST, AT_LEAST, RANGE, EXACT, VAGUE, ROAD = (

@@ -16,9 +16,8 @@ from geo.events._rules import MOTION_KINDS, Lexicon
 from geo.events._tables import Role, clause_tables, indexed_phrase_at, merged_roles
 from geo.events._triggers import Hit, is_noun_use
 from geo.events._units import Unit
-from geo.models import Place
+from geo.models import LINEAR_KINDS, Place
 
-_LINEAR_KINDS = frozenset({"road", "river", "pipeline"})
 _APPOSITION_STARTERS = frozenset(
     {
         "the",
@@ -181,7 +180,7 @@ class _Scanner:
             precision = 3
         if self.vague_before:
             precision = max(precision, 2)
-        if unit.place.kind in _LINEAR_KINDS:
+        if unit.place.kind in LINEAR_KINDS:
             precision = max(precision, 2)
         following = self.units[index + 1].low if index + 1 < len(self.units) else ""
         if following in self.tables.region_place_noun:

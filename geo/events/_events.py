@@ -435,9 +435,20 @@ def _inherit(frame: Frame, earlier: Sequence[Frame]) -> None:
 
 
 # -- public ----------------------------------------------------------------------------------------
+def _event_date(frame: Frame, article: Article) -> tuple[date | None, str]:
+    """The clause's own date (or one it inherits), else the report's own date, said as
+    precision ``report``; ``unknown`` only when the report has no date either."""
+    resolved = frame.date
+    if resolved is not None and resolved.known:
+        return resolved.date, resolved.precision
+    if article.published is not None:
+        return article.published, "report"
+    return None, "unknown"
+
+
 def _to_event(frame: Frame, article: Article) -> Event:
     sentence = frame.sentence
-    resolved = frame.date
+    when, precision = _event_date(frame, article)
     return Event(
         kind=frame.kind,
         actor=frame.actor,
@@ -449,8 +460,8 @@ def _to_event(frame: Frame, article: Article) -> Event:
         rule=frame.rule,
         confidence=frame.confidence,
         status=frame.status,
-        date=resolved.date if resolved is not None else None,
-        date_precision=resolved.precision if resolved is not None and resolved.known else "unknown",
+        date=when,
+        date_precision=precision,
         geo_precision=max((p.precision for p in frame.places), default=3),
         source=article.source,
         direction=frame.direction,

@@ -93,7 +93,7 @@ ESTIMATE_COLUMNS: tuple[str, ...] = (
 )
 #: Statuses that assert the event happened; they merge with each other.
 _ASSERTED = ("reported", "claimed")
-_PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "unknown": 3}
+_PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "report": 3, "unknown": 4}
 _ACTOR_SEPARATOR = " & "
 
 
@@ -145,11 +145,12 @@ def date_interval(when: date | None, precision: str) -> tuple[date, date] | None
 
 
 def dates_compatible(a: Event, b: Event, slack_days: int = 1) -> bool:
-    """Whether two events' dates may be the same day (within ``slack_days``)."""
+    """Whether two events' dates are both known and may be the same day (within
+    ``slack_days``): reports of unknown date never merge, they may be days apart."""
     first = date_interval(a.date, a.date_precision)
     second = date_interval(b.date, b.date_precision)
     if first is None or second is None:
-        return True
+        return False
     gap = max((second[0] - first[1]).days, (first[0] - second[1]).days, 0)
     return gap <= slack_days
 
@@ -250,9 +251,16 @@ def _distinct_path(places: Sequence[Place]) -> list[Place]:
     return path
 
 
+def located_path(places: Sequence[Place]) -> list[Place]:
+    """The places one point can stand for (towns, sites), in order, without repeats: a
+    country, region, river or road is never a line's end nor an event's point."""
+    return _distinct_path([p for p in places if not p.is_spread])
+
+
 def event_geometry(event: Event) -> BaseGeometry | None:
-    """LineString through a movement's places in order, else a Point at its place."""
-    path = _distinct_path(event.places)
+    """LineString through a movement's located places in order, else a Point at its place;
+    None for a region-level event (only countries, regions, rivers or roads)."""
+    path = located_path(event.places)
     if not path:
         return None
     if event.kind in MOTION_KINDS and len(path) >= 2:
@@ -308,7 +316,7 @@ def _sources(members: Sequence[Event]) -> list[dict[str, Any]]:
 
 def _row(
     feature: Feature,
-    geometry: BaseGeometry,
+    geometry: BaseGeometry | None,
     reference: Place,
     estimated: bool,
     ring_on_reference: bool,
@@ -318,11 +326,13 @@ def _row(
     if estimated:
         distance = None if ring_on_reference else _distance_to(reference, geometry)
         closest = distance
+    elif geometry is None:  # region-level: no point to measure from
+        distance = closest = None
     else:
-        end = _distinct_path(places)[-1]
-        distance = geodesy.distance_km(reference, end)
+        located = located_path(places)
+        distance = geodesy.distance_km(reference, located[-1])
         closest = (
-            geodesy.closest_approach_km(_distinct_path(places), reference.lat, reference.lon)
+            geodesy.closest_approach_km(located, reference.lat, reference.lon)
             if isinstance(geometry, LineString)
             else distance
         )
@@ -376,10 +386,7 @@ def events_to_frame(
     rows: list[dict[str, Any]] = []
     for feature in features_of(events):
         geometry = event_geometry(feature.representative)
-        if geometry is not None:
-            rows.append(
-                _row(feature, geometry, reference, estimated=False, ring_on_reference=False)
-            )
+        rows.append(_row(feature, geometry, reference, estimated=False, ring_on_reference=False))
     unplaced = [e for e in events if not e.places]
     skipped = 0
     for event in unplaced:

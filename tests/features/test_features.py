@@ -145,7 +145,8 @@ def test_same_event_from_three_sources_is_one_feature(places) -> None:  # type: 
             where=("igoeti",),
             doc="d3",
             start=90,
-            when=None,
+            when=date(2008, 8, 19),
+            precision="report",
             confidence=0.7,
         ),
     ]
@@ -167,7 +168,8 @@ def test_same_event_from_three_sources_is_one_feature(places) -> None:  # type: 
         ({"when": date(2008, 8, 20)}, True),  # within a day
         ({"when": date(2008, 8, 22)}, False),
         ({"when": date(2008, 8, 1), "precision": "month"}, True),
-        ({"when": None}, True),
+        ({"when": None}, False),  # a report of unknown date may be days apart
+        ({"when": date(2008, 8, 19), "precision": "report"}, True),
         ({"actor": "Georgia"}, False),
         ({"actor": None}, True),
         ({"kind": "occupation"}, False),

@@ -329,7 +329,8 @@ def test_seed_reports_map_shows_the_war(browser: Browser, seeds_dir: Path, tmp_p
     line = next(
         f
         for f in features
-        if f["geometry"]["type"] == "LineString"
+        if f["geometry"] is not None
+        and f["geometry"]["type"] == "LineString"
         and f["properties"]["places"] == ["Gori", "Tskhinvali", "Vladikavkaz"]
     )
     page, seen = browser.open(tmp_path / "map.html")

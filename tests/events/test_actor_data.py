@@ -1,0 +1,32 @@
+"""Actors beyond the first theatre: states of the world and the non-state forces of the
+wars the tool is used on, as data (``geo/data/actors.csv``)."""
+
+from __future__ import annotations
+
+import pytest
+
+import geo
+from geo.events._rules import load_lexicon
+from geo.events._triggers import _document_scan
+
+
+def test_every_actor_name_keeps_the_fast_document_scan() -> None:
+    """A non-ASCII actor name would switch the scan off for every document."""
+    assert _document_scan(load_lexicon()) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        ("Islamic State militants seized Mosul on Sunday.", "Islamic State"),
+        ("ISIL fighters seized Mosul on Sunday.", "Islamic State"),
+        ("The Rapid Support Forces entered Omdurman on Monday.", "RSF"),
+        ("Houthi fighters withdrew from Aden on Monday.", "Houthis"),
+        ("Malian troops entered Gao on Monday.", "Mali"),
+        ("Azerbaijani forces shelled Stepanakert on Monday.", "Azerbaijan"),
+        ("The Syrian Democratic Forces pulled out of Manbij on Monday.", "SDF"),
+    ],
+)
+def test_forces_of_other_wars_are_named(text: str, actor: str) -> None:
+    events = geo.extract(text, published="2020-06-02").events
+    assert list(events["actor"]) == [actor], text
