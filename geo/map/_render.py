@@ -193,11 +193,10 @@ def render_frames(
         max_zoom=11,
     )
     actors, actor_index = _actors(events)
-    css = styles.PAGE_CSS + (styles.OFFLINE_CSS if offline else "")
     m.add_child(
         RawCall(
             f"GeoMap.setup({js(styles.page_config(esc(reference.name)))}, {js(actors)});",
-            header=f"<style>{css}</style>\n<script>{styles.PAGE_JS}</script>\n",
+            header=styles.page_head(offline),
         )
     )
     if offline:
