@@ -299,7 +299,7 @@ def render_frames(
     folium.LayerControl(collapsed=False).add_to(m)
     legend = legend_html(actors, kind_counts, undated, reference.name, bool(dated))
     m.add_child(RawCall(f"GeoMap.legend({m.get_name()}, {js(legend)});"))
-    m.add_child(RawCall(f"GeoMap.markReady({m.get_name()});"))
+    m.add_child(RawCall("GeoMap.markReady();"))
     unknown = pin_assets(m.get_root())
     if offline:
         if unknown:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -16,6 +18,7 @@ from geo.map._styles import PAGE_ASSETS, page_asset
 
 REPO = Path(__file__).resolve().parents[2]
 ASSETS = REPO / "geo" / "map" / "assets"
+ESLINT = REPO / "node_modules" / ".bin" / "eslint"
 
 
 def page(offline: bool) -> str:
@@ -69,3 +72,17 @@ def test_missing_asset_says_to_reinstall(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setattr(_styles.resources, "files", lambda package: tmp_path)
     with pytest.raises(OutputError, match=r"page\.css is missing.*reinstall geo"):
         page_asset.__wrapped__("page.css")
+
+
+def test_page_script_passes_eslint() -> None:
+    if not ESLINT.exists() or shutil.which("node") is None:
+        pytest.skip("eslint is not installed here: run `npm ci` (as .ci/run does)")
+    run = subprocess.run(
+        [str(ESLINT), "--max-warnings", "0", "."],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr

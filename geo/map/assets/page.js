@@ -383,7 +383,7 @@ var GeoMap = (function () {
   api.staticLayer = function (data) {
     var group = data.cluster && L.markerClusterGroup ?
       L.markerClusterGroup({showCoverageOnHover: false}) : L.featureGroup();
-    var base = data.style || {}, labels = data.labels || 'tooltip', list = [];
+    var base = data.style || {}, list = [];
     (data.items || []).forEach(function (item) {
       var layer, style = L.extend({}, base, item.s || {});
       if (item.lbl !== undefined && item.g.type === 'Point') {
@@ -469,7 +469,7 @@ var GeoMap = (function () {
     }
   };
 
-  api.markReady = function (map) {
+  api.markReady = function () {
     mark('script end');
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
