@@ -199,11 +199,10 @@ def render_frames(
         max_zoom=11,
     )
     actors, actor_index = _actors(events)
-    css = styles.PAGE_CSS + (styles.OFFLINE_CSS if offline else "")
     m.add_child(
         RawCall(
             f"GeoMap.setup({js(styles.page_config(esc(reference.name)))}, {js(actors)});",
-            header=f"<style>{css}</style>\n<script>{styles.PAGE_JS}</script>\n",
+            header=styles.page_head(offline),
         )
     )
     if offline:
@@ -306,7 +305,7 @@ def render_frames(
     folium.LayerControl(collapsed=False).add_to(m)
     legend = legend_html(actors, kind_counts, undated, reference.name, bool(dated))
     m.add_child(RawCall(f"GeoMap.legend({m.get_name()}, {js(legend)});"))
-    m.add_child(RawCall(f"GeoMap.markReady({m.get_name()});"))
+    m.add_child(RawCall("GeoMap.markReady();"))
     unknown = pin_assets(m.get_root())
     if offline:
         if unknown:
