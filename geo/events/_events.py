@@ -87,6 +87,7 @@ class Frame:
     origin_only: bool = False
     destination_only: bool = False
     position: int = 0
+    continued: bool = False  # a later clause took its origin on ("... heading for B")
 
     @property
     def place_ids(self) -> tuple[str, ...]:
@@ -393,6 +394,7 @@ def _continue_movement(frame: Frame, earlier: Sequence[Frame]) -> None:
             if previous.places[0].place.id in frame.place_ids:
                 return
             frame.places = [previous.places[0], *frame.places]
+            previous.continued = True
             _take_over(frame, previous)
             return
 
@@ -574,9 +576,29 @@ def extract_frames(
     return frames
 
 
+#: Rules whose verb names only the place left ("left Gori", "departed the base").
+_DEPARTURES = ("movement:leave", "movement:depart")
+
+
+def _departure_as_withdrawal(frame: Frame) -> Frame:
+    """Leaving a place for nowhere named is a withdrawal from it ("the rebels left Gori");
+    with a destination, a compass heading or a later clause saying where to, it stays a
+    movement ("left Gori for Kaspi", "left Gori and headed north")."""
+    if (
+        frame.kind == "movement"
+        and frame.rule.split("+")[0] in _DEPARTURES
+        and frame.origin_only
+        and not frame.continued
+        and frame.direction in (None, "outbound")
+        and len(set(frame.place_ids)) == 1
+    ):
+        frame.kind = "withdrawal"
+    return frame
+
+
 def extract_events(article: Article, mentions: Sequence[Mention]) -> list[Event]:
     """Events of one article: kind, actor, ordered places, status, date and evidence."""
     frames = [f for f in extract_frames(article, mentions, placeless=False) if _keep(f)]
-    events = [_to_event(f, article) for f in _dedupe(frames)]
+    events = [_to_event(_departure_as_withdrawal(f), article) for f in _dedupe(frames)]
     log.debug("events: %d in %s", len(events), article.doc)
     return events

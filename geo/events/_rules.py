@@ -121,9 +121,29 @@ def _string_list(path: Path, where: str, value: Any) -> list[str]:
     return value
 
 
+@lru_cache(maxsize=4096)
+def word_forms(word: str) -> frozenset[str]:
+    """``word``, or with a leading ``~`` every form of that English verb ("~withdraw":
+    withdraw, withdraws, withdrew, withdrawn, withdrawing), from lemminflect's tables (a
+    package that ships its data; British doubled consonants added: "travelled")."""
+    if not word.startswith("~"):
+        return frozenset({word})
+    from lemminflect import getAllInflections, getAllInflectionsOOV
+
+    lemma = word[1:]
+    table = getAllInflections(lemma, upos="VERB") or getAllInflectionsOOV(lemma, upos="VERB")
+    forms = {lemma, *(form for group in table.values() for form in group)}
+    if re.search(r"[^aeiou][aeiou]l$", lemma):  # travel: travelled, travelling
+        forms |= {lemma + "led", lemma + "ling"}
+    return frozenset(form.lower() for form in forms)
+
+
 def _slots(form: str) -> tuple[frozenset[str] | None, ...]:
     return tuple(
-        None if word == "*" else frozenset(word.lower().split("|")) for word in form.split()
+        None
+        if word == "*"
+        else frozenset().union(*(word_forms(choice) for choice in word.lower().split("|")))
+        for word in form.split()
     )
 
 

@@ -79,13 +79,19 @@ def test_destination_before_origin_in_text_still_orders_the_path(curated_gazette
     assert ids(movement) == ["ge-mtskheta", "ge-kaspi"]
 
 
-def test_departure_without_destination_records_direction(curated_gazetteer) -> None:  # type: ignore[no-untyped-def]
-    plain = only(events_of("Russian tanks left Zugdidi.", curated_gazetteer), "movement")
+def test_departure_without_destination_is_a_withdrawal_with_its_direction(
+    curated_gazetteer,
+) -> None:  # type: ignore[no-untyped-def]
+    plain = only(events_of("Russian tanks left Zugdidi.", curated_gazetteer), "withdrawal")
     assert ids(plain) == ["ge-zugdidi"] and plain.direction == "outbound"
     north = only(
         events_of("Russian tanks left Zugdidi heading north.", curated_gazetteer), "movement"
     )
-    assert north.direction == "north"
+    assert north.direction == "north"  # a heading says it goes somewhere
+    onward = only(
+        events_of("Russian tanks left Zugdidi for Senaki.", curated_gazetteer), "movement"
+    )
+    assert ids(onward) == ["ge-zugdidi", "ge-senaki"]
 
 
 @pytest.mark.parametrize(
@@ -299,9 +305,9 @@ def test_date_in_a_relative_clause_is_not_the_main_event_date(curated_gazetteer)
     events = events_of(
         "Russian tanks left Kareli, which they had seized on 12 August.", curated_gazetteer
     )
-    movement = only(events, "movement")
+    departure = only(events, "withdrawal")
     occupation = only(events, "occupation")
-    assert (movement.date, movement.date_precision) == (date(2008, 8, 19), "report")
+    assert (departure.date, departure.date_precision) == (date(2008, 8, 19), "report")
     assert occupation.date == date(2008, 8, 12) and ids(occupation) == ["ge-kareli"]
 
 

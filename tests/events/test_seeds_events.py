@@ -51,7 +51,8 @@ def test_line_gori_vladikavkaz(frame) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_departures_from_gori(frame) -> None:  # type: ignore[no-untyped-def]
-    [departure] = rows(frame, kind="movement", actor="Russia", places=["Gori"])
+    # leaving Gori with no destination in the clause: a withdrawal from it
+    [departure] = rows(frame, kind="withdrawal", actor="Russia", places=["Gori"])
     assert isinstance(departure.geometry, Point) and departure["direction"] == "outbound"
     assert departure["source_count"] >= 2
     assert departure["date"] == "2008-08-19"
