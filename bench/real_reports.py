@@ -10,6 +10,9 @@ is one the annotator allowed, and the places agree: a line's first and last plac
 within 25 km of one of the gold places; a region-level gold event (only countries,
 provinces, rivers, fronts) is matched only by a feature that is itself region-level, never
 by a point. Strict scoring also needs the same date. Matching is one-to-one, greedy.
+
+Precision is over the drawn features (those with a geometry: what the map shows); recall
+is over the gold events, which region-level features (listed, not drawn) may match too.
 Distances here are computed by this script's own haversine, never by ``geo``.
 """
 
@@ -121,9 +124,12 @@ class Drawn:
 @dataclass
 class Tally:
     gold: int = 0
-    drawn: int = 0
+    drawn: int = 0  # features with a geometry (what the map draws)
+    listed: int = 0  # region-level features: in the data and the list, not drawn
     strict: int = 0
     loose: int = 0
+    strict_drawn: int = 0
+    loose_drawn: int = 0
     dated: int = 0
     region_points: int = 0
     status_right: int = 0
@@ -136,8 +142,11 @@ class Tally:
         for name in (
             "gold",
             "drawn",
+            "listed",
             "strict",
             "loose",
+            "strict_drawn",
+            "loose_drawn",
             "dated",
             "region_points",
             "status_right",
@@ -303,10 +312,13 @@ def score_report(report: dict[str, Any], gazetteer: Any) -> Tally:
     result = geo.extract([record], gazetteer=gazetteer)
     gold = gold_events(report)
     drawn = drawn_features(result, gazetteer)
-    tally = Tally(gold=len(gold), drawn=len(drawn))
+    tally = Tally(gold=len(gold), drawn=sum(1 for d in drawn if d.geometry_type))
     strict = match(drawn, gold, with_date=True)
     loose = match(drawn, gold, with_date=False)
     tally.strict, tally.loose = len(strict), len(loose)
+    tally.strict_drawn = sum(1 for i, _ in strict if drawn[i].geometry_type)
+    tally.loose_drawn = sum(1 for i, _ in loose if drawn[i].geometry_type)
+    tally.listed = len(drawn) - tally.drawn
     tally.dated = sum(1 for d in drawn if d.date)
     tally.region_points = sum(
         1 for d in drawn if d.geometry_type == "Point" and d.places and d.region_level
@@ -344,10 +356,10 @@ def ratio(a: int, b: int) -> str:
 
 def line(name: str, t: Tally) -> str:
     return (
-        f"{name:<18} gold {t.gold:>3} drawn {t.drawn:>3} | strict P "
-        f"{ratio(t.strict, t.drawn)} R {ratio(t.strict, t.gold)} | dates aside P "
-        f"{ratio(t.loose, t.drawn)} R {ratio(t.loose, t.gold)} | dated "
-        f"{ratio(t.dated, t.drawn)} | region points {t.region_points} | status "
+        f"{name:<18} gold {t.gold:>3} drawn {t.drawn:>3} (+{t.listed} listed) | strict P "
+        f"{ratio(t.strict_drawn, t.drawn)} R {ratio(t.strict, t.gold)} | dates aside P "
+        f"{ratio(t.loose_drawn, t.drawn)} R {ratio(t.loose, t.gold)} | dated "
+        f"{ratio(t.dated, t.drawn + t.listed)} | region points {t.region_points} | status "
         f"{ratio(t.status_right, t.loose)} | claims found "
         f"{t.claims_found}/{t.claims}, verdicts right {t.verdicts_right}"
     )

@@ -596,9 +596,47 @@ def _departure_as_withdrawal(frame: Frame) -> Frame:
     return frame
 
 
+_HEADLINE_MAX_WORDS = 25
+
+
+def headline_end(text: str) -> int:
+    """Where a report's headline ends (0 when it has none): a first line of at most 25
+    words that does not end a sentence and is followed by a line break."""
+    stripped = len(text) - len(text.lstrip())
+    end = text.find("\n", stripped)
+    if end < 0:
+        return 0
+    line = text[stripped:end].strip()
+    if not line or line[-1] in ".!?\"'”’" or len(line.split()) > _HEADLINE_MAX_WORDS:
+        return 0
+    return end
+
+
+def _restated_in_body(frame: Frame, body: Sequence[Frame]) -> bool:
+    """Whether a headline's frame is told again in the body (same kind and a shared place,
+    actors not in conflict): the body's version, with its quote and date, is kept."""
+    places = set(frame.place_ids)
+    return any(
+        other.kind == frame.kind
+        and places & set(other.place_ids)
+        and (frame.actor is None or other.actor is None or frame.actor == other.actor)
+        for other in body
+    )
+
+
+def _without_restated_headline(frames: list[Frame], text: str) -> list[Frame]:
+    end = headline_end(text)
+    if not end:
+        return frames
+    body = [f for f in frames if f.sentence.start >= end]
+    return [f for f in frames if f.sentence.start >= end or not _restated_in_body(f, body)]
+
+
 def extract_events(article: Article, mentions: Sequence[Mention]) -> list[Event]:
-    """Events of one article: kind, actor, ordered places, status, date and evidence."""
+    """Events of one article: kind, actor, ordered places, status, date and evidence. A
+    headline's event that the body tells again is the body's event (one feature, not two)."""
     frames = [f for f in extract_frames(article, mentions, placeless=False) if _keep(f)]
-    events = [_to_event(_departure_as_withdrawal(f), article) for f in _dedupe(frames)]
+    frames = [_departure_as_withdrawal(f) for f in _dedupe(frames)]
+    events = [_to_event(f, article) for f in _without_restated_headline(frames, article.text)]
     log.debug("events: %d in %s", len(events), article.doc)
     return events

@@ -140,3 +140,51 @@ def _code_table() -> np.ndarray:
 def match_key(name: str) -> str:
     """The match form of a name with runs of spaces collapsed (how names are indexed)."""
     return _SPACES.sub(" ", match_form(name)).strip()
+
+
+#: Arabic article forms as romanised names write them ("al", and "ar", "as", "an", ...
+#: where the article takes the first letter of the next word).
+_ARTICLES = frozenset({"al", "el", "ar", "an", "as", "ad", "at", "az", "ash", "ath", "adh"})
+_VOWEL_PAIRS = {"ayn": ("ain",), "ain": ("ayn",), "tall": ("tal", "tell"), "tell": ("tal",)}
+_DOUBLED = re.compile(r"([b-df-hj-np-tv-z])\1")
+_MAX_TRANSLITERATIONS = 16
+
+
+def transliterations(folded: str) -> set[str]:
+    """Other spellings reports use for a romanised Arabic name (``folded`` by :func:`fold`):
+    the article as "al" or "el" whatever letter it took ("Ma'arrat an Nu'man": "maarrat al
+    numan"), "ayn"/"ain", "tall"/"tal"/"tell", doubled consonants single ("maarat"), a final
+    "-ah" as "-a", and the name without its leading article ("az zawiyah": "zawiyah").
+    Empty for names with none of these marks; at most 16 spellings."""
+    words = folded.split()
+    if not any(w in _ARTICLES or w in _VOWEL_PAIRS for w in words) or len(words) > 5:
+        return set()
+    options: list[tuple[str, ...]] = []
+    for word in words:
+        if word in _ARTICLES:
+            options.append(tuple(dict.fromkeys((word, "al", "el"))))
+            continue
+        choices = [word, *_VOWEL_PAIRS.get(word, ())]
+        if len(word) >= 5:
+            single = _DOUBLED.sub(r"\1", word)
+            choices += [single] if single != word else []
+            choices += [c[:-1] for c in list(choices) if c.endswith("ah")]
+        options.append(tuple(dict.fromkeys(choices)))
+    variants: set[str] = set()
+    for combination in _combinations(options):
+        variants.add(" ".join(combination))
+        if len(variants) >= _MAX_TRANSLITERATIONS:
+            break
+    if words[0] in _ARTICLES and len(words) == 2 and len(words[1]) >= 5:
+        variants |= {words[1], *(w for w in options[1])}
+    variants.discard(folded)
+    return variants
+
+
+def _combinations(options: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    combos: list[tuple[str, ...]] = [()]
+    for choices in options:
+        combos = [(*combo, choice) for combo in combos for choice in choices]
+        if len(combos) > 4 * _MAX_TRANSLITERATIONS:
+            combos = combos[: 4 * _MAX_TRANSLITERATIONS]
+    return combos

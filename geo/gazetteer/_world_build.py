@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from geo.gazetteer._names import fold, is_latin, match_form, match_key
+from geo.gazetteer._names import fold, is_latin, match_form, match_key, transliterations
 from geo.gazetteer._wordlists import alternate_name_noise
 from geo.gazetteer._world_rows import (
     _ADMIN_SUFFIXES,
@@ -51,10 +51,12 @@ def abbreviation_key(alias: str) -> str:
 
 
 def spellings(alias: str) -> set[str]:
-    """The match forms under which ``alias`` is found in text (see geo.toponyms._match)."""
+    """The match forms under which ``alias`` is found in text (see geo.toponyms._match),
+    with the usual other romanisations of an Arabic name ("Ras al-Ain" for Ra's al 'Ayn)."""
     if abbreviation_key(alias):
         return {match_form(alias).lstrip()}
-    return {form for form in (match_form(alias).strip(), match_key(alias)) if form}
+    forms = {form for form in (match_form(alias).strip(), match_key(alias)) if form}
+    return forms | transliterations(fold(alias))
 
 
 def _is_code(alias: str) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
-CACHE_FORMAT = 13  # 13: the pickled classes live in geo.gazetteer._world_rows
+CACHE_FORMAT = 14  # 14: romanisation variants of Arabic names
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 _DATA_FILES = (
     "world_regions.csv",

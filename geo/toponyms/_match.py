@@ -515,10 +515,19 @@ def _case_rule(surface: str, code: bool, lower_ok: frozenset[str]) -> tuple[bool
         if not (first.isupper() or first.isdigit() or not first.isalpha()):
             if word.casefold().strip(".,") in lower_ok:
                 continue
+            if _lower_article_joined(word, lower_ok):
+                continue
             if _capital_after_apostrophe(word):
                 continue
             return shouting_matters, f"lower-case word {word!r} inside the name"
     return shouting_matters, ""
+
+
+def _lower_article_joined(word: str, lower_ok: frozenset[str]) -> bool:
+    """ "al-Ain", "el-Fasher", "an-Numan": a lower-case article joined by a dash to a
+    capitalised word, as romanised Arabic names write it."""
+    head, dash, rest = word.partition("-")
+    return bool(dash) and head in lower_ok and rest[:1].isupper()
 
 
 def _shouting(text: str, start: int, end: int) -> bool:
