@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from geo.gazetteer import Gazetteer
 from geo.models import Article, Candidate, Mention, MentionType, Place
+from geo.toponyms._backrefs import back_reference_mentions
 from geo.toponyms._match import Recogniser, Rejected, Span
 from geo.toponyms._resolve import Name, Resolver, qualifies, round_share, shares
 
@@ -79,6 +80,9 @@ class Toponymizer:
         capitals = capital_mentions(article, found, self.gazetteer, self._capital_ids)
         if capitals:
             found = sorted(found + capitals, key=lambda m: (m.start, m.end))
+        back = back_reference_mentions(article, found)
+        if back:
+            found = sorted(found + back, key=lambda m: (m.start, m.end))
         return found
 
     def mentions_of(self, articles: Iterable[Article]) -> list[Mention]:
