@@ -54,6 +54,8 @@ class Settings:
     reference: str = DEFAULT_REFERENCE
     gazetteer_path: str | None = None
     world: bool = True
+    #: Names of gazetteers imported with ``geo gazetteer import``, used beside the others.
+    imported: tuple[str, ...] = ()
     tolerance: Tolerance = field(default_factory=Tolerance)
     ring_radii_km: tuple[float, ...] = DEFAULT_RING_RADII_KM
     offline: bool = False

@@ -86,7 +86,7 @@ class Result:
 def load_gazetteer(settings: Settings) -> Gazetteer:
     from geo.gazetteer._gazetteer import Gazetteer
 
-    return Gazetteer.load(settings.gazetteer_path, world=settings.world)
+    return Gazetteer.load(settings.gazetteer_path, world=settings.world, imported=settings.imported)
 
 
 def analysed(
