@@ -49,7 +49,7 @@ FEATURES = (
 
 
 def _name(rng: random.Random) -> str:
-    middle = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 3)))
+    middle = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
     return (middle + rng.choice(ENDINGS)).capitalize()
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from geo import __version__
 from geo.errors import GazetteerError, GeoError, GeoValueError, InputError, OutputError
-from geo.settings import DEFAULT_REFERENCE, OUTPUT_FORMATS, Settings, Tolerance
+from geo.settings import DEFAULT_REFERENCE, OUTPUT_FORMATS, GeocoderSpec, Settings, Tolerance
 
 if TYPE_CHECKING:
     from geo.engine._pipeline import Result
@@ -72,6 +72,7 @@ def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
         help=f"place distances are measured from (default: {DEFAULT_REFERENCE})",
     )
     _add_gazetteer_options(parser)
+    _add_geocoder_options(parser)
     parser.add_argument(
         "--tolerance-km",
         type=float,
@@ -101,6 +102,59 @@ def _add_gazetteer_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--no-world", action="store_true", help="leave out the GeoNames world extension"
+    )
+
+
+def _non_negative(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds (0 or more)")
+    return number
+
+
+def _add_geocoder_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--geocoder",
+        metavar="SERVICE",
+        help="online fallback (opt-in): a geopy geocoder, e.g. nominatim, asked for names "
+        "the offline gazetteers lack, within the document's focus country; answers are "
+        "cached, so a later run is repeatable offline",
+    )
+    parser.add_argument(
+        "--geocoder-url", metavar="URL", help="the geocoder's server (a self-hosted one)"
+    )
+    parser.add_argument(
+        "--geocoder-delay",
+        type=_non_negative,
+        default=1.0,
+        metavar="S",
+        help="least seconds between two requests (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--geocoder-timeout",
+        type=_non_negative,
+        default=10.0,
+        metavar="S",
+        help="seconds to wait for one answer (default: %(default)s)",
+    )
+
+
+def _geocoder_spec(args: argparse.Namespace) -> GeocoderSpec | None:
+    """The online fallback the options ask for, checked (an unknown service: exit 2)."""
+    if not args.geocoder:
+        if args.geocoder_url:
+            raise GeoValueError("--geocoder-url needs --geocoder (e.g. --geocoder nominatim)")
+        return None
+    from geo.gazetteer._geocoder import geocoder_class
+
+    geocoder_class(args.geocoder)
+    if args.geocoder_timeout <= 0:
+        raise GeoValueError("--geocoder-timeout must be more than 0 seconds")
+    return GeocoderSpec(
+        args.geocoder.lower(), args.geocoder_url, args.geocoder_delay, args.geocoder_timeout
     )
 
 
@@ -276,6 +330,7 @@ def _settings(args: argparse.Namespace, **extra: object) -> Settings:
         gazetteer_path=curated,
         world=not args.no_world,
         imported=imported,
+        geocoder=_geocoder_spec(args),
         tolerance=tolerance,
         **extra,  # type: ignore[arg-type]
     )

@@ -40,7 +40,7 @@ from geo.engine._parallel import (
 )
 from geo.errors import GeoError, OutputError
 from geo.models import Article
-from geo.settings import Settings
+from geo.settings import GeocoderSpec, Settings
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -71,11 +71,12 @@ class GazetteerSpec:
     path: str | None
     world: bool
     imported: tuple[str, ...] = ()
+    geocoder: GeocoderSpec | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GazetteerSpec:
         path = str(Path(settings.gazetteer_path).resolve()) if settings.gazetteer_path else None
-        return cls(path, settings.world, settings.imported)
+        return cls(path, settings.world, settings.imported, settings.geocoder)
 
 
 # -- worker side -------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def worker_analyser(spec: GazetteerSpec) -> Analyser:
             from geo.gazetteer._gazetteer import Gazetteer
 
             gazetteer = Gazetteer.load(spec.path, world=spec.world, imported=spec.imported)
-            analyser = Analyser(gazetteer)
+            analyser = Analyser(gazetteer, spec.geocoder)
             analyser.toponymizer  # noqa: B018 - build the automaton under the lock
             _ANALYSERS[spec] = analyser
         return analyser

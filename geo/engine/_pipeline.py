@@ -102,7 +102,7 @@ def analysed(
     if mapper is not None:
         return iter(mapper(articles))
     jobs = (settings or Settings()).jobs
-    return analyse_each(articles, Analyser(gazetteer), jobs=jobs)
+    return analyse_each(articles, Analyser(gazetteer, (settings or Settings()).geocoder), jobs=jobs)
 
 
 def analyse_articles(
