@@ -6,14 +6,20 @@ leaves out, each with a handful of alternate names, Latin and Cyrillic, and a fe
 rows), then, each in a fresh process:
 
 - ``geo gazetteer import`` of it (wall time, and the import's own figure);
-- ``geo map`` of ``--docs`` short dispatches that name its villages, with the imported
-  gazetteer, twice: the first run builds the toponym table of the new gazetteer (once; it
-  is cached), the second is the steady state; docs/s of each, and of the same documents
-  without the imported gazetteer for comparison.
+- the per-article analysis alone (toponyms, events, claims; one process, as
+  ``bench/throughput.py`` measures it), docs/s and docs per CPU second, with and without
+  the imported gazetteer, on ``--docs`` short dispatches that name its villages and on the
+  same dispatches naming world towns instead (what the larger gazetteer costs the same
+  work);
+- ``geo map`` end to end on the village dispatches, with the imported gazetteer, twice:
+  the first run builds the toponym table of the new gazetteer (once; it is cached), the
+  second is the steady state; and without it. With the import every dispatch holds
+  places, events and distance claims (without it almost none), so the end-to-end figures
+  also measure writing those.
 
 Usage::
 
-    python bench/gazetteer_import.py [--rows 200000] [--docs 20000] [--keep DIR]
+    python bench/gazetteer_import.py [--rows 200000] [--docs 5000] [--keep DIR]
 
 Nothing here downloads anything; the cache folder is a fresh temporary one unless
 ``GEO_CACHE_DIR`` is set (then the world cache there is reused).
@@ -29,7 +35,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 GEO = str(Path(sys.executable).with_name("geo"))
 SYLLABLES = (
@@ -86,7 +94,11 @@ def _bad_latitude(gid: int) -> str:
     return "\t".join(fields + [""] * 10) + "\n"
 
 
-def write_docs(path: Path, villages: list[str], docs: int, seed: int = 16) -> None:
+#: World towns of the same country, for dispatches that need no imported name.
+WORLD_TOWNS = ("Kherson", "Mykolaiv", "Zaporizhzhia", "Melitopol", "Berdyansk", "Nikopol")
+
+
+def write_docs(path: Path, villages: Sequence[str], docs: int, seed: int = 16) -> None:
     """``docs`` short dispatches, one JSONL line each, naming two or three villages."""
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8") as out:
@@ -110,10 +122,46 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
     return seconds, done.stdout.strip()
 
 
+def analysis_rate(docs: Path, imported: str | None) -> dict[str, Any]:
+    """Docs/s of the per-article analysis of ``docs`` in this process (set-up excluded)."""
+    from geo.engine._parallel import Analyser, analyse_each
+    from geo.gazetteer._gazetteer import Gazetteer
+    from geo.models import Article
+
+    lines = docs.read_text(encoding="utf-8").splitlines()
+    articles = [Article(doc=r["id"], text=r["text"]) for r in map(json.loads, lines)]
+    started = time.perf_counter()
+    analyser = Analyser(Gazetteer.load(imported=(imported,) if imported else ()))
+    analyser.toponymizer  # noqa: B018 - build the name table before the clock starts
+    ready, cpu = time.perf_counter(), time.process_time()
+    events = sum(len(getattr(o, "events", ())) for _, o in analyse_each(articles, analyser))
+    seconds, cpu = time.perf_counter() - ready, time.process_time() - cpu
+    return {
+        "setup_s": round(ready - started, 2),
+        "docs_per_s": round(len(articles) / seconds),
+        "docs_per_cpu_s": round(len(articles) / cpu),
+        "events": events,
+    }
+
+
+def analysis_in_fresh_process(docs: Path, imported: str | None, env: dict[str, str]) -> str:
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import gazetteer_import as b; "
+        "print(json.dumps(b.analysis_rate(b.Path(sys.argv[2]), sys.argv[3] or None)))"
+    )
+    command = [sys.executable, "-c", code, str(Path(__file__).parent), str(docs), imported or ""]
+    _, said = timed(command, env)
+    rate = json.loads(said.splitlines()[-1])
+    return (
+        f"{rate['docs_per_s']:,} docs/s, {rate['docs_per_cpu_s']:,} docs/CPU-s, "
+        f"{rate['events']:,} events (set-up {rate['setup_s']} s)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--docs", type=int, default=20_000)
+    parser.add_argument("--docs", type=int, default=5_000)
     parser.add_argument("--keep", metavar="DIR", help="write the files here and keep them")
     args = parser.parse_args()
     folder = Path(args.keep or tempfile.mkdtemp(prefix="geo-bench-import-"))
@@ -131,6 +179,13 @@ def main() -> None:
 
     docs = folder / "docs.jsonl"
     write_docs(docs, villages, args.docs)
+    towns = folder / "towns.jsonl"
+    write_docs(towns, WORLD_TOWNS, args.docs)
+    for label, corpus in (("naming its villages", docs), ("naming world towns", towns)):
+        for imported in ("bench-ua", None):
+            rate = analysis_in_fresh_process(corpus, imported, env)
+            used = "with the import" if imported else "without it"
+            print(f"analysis, {args.docs:,} dispatches {label}, {used}: {rate}")
     base = [GEO, "-q", "map", str(docs), "--reference", "Kyiv", "-o", str(folder / "out")]
     runs = (
         ("with it, first run (builds the name table)", [*base, "--gazetteer", "bench-ua"]),
