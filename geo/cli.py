@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo import __version__
-from geo.errors import GeoError, GeoValueError, OutputError
-from geo.settings import DEFAULT_REFERENCE, OUTPUT_FORMATS, Settings, Tolerance
+from geo.errors import GazetteerError, GeoError, GeoValueError, InputError, OutputError
+from geo.settings import DEFAULT_REFERENCE, OUTPUT_FORMATS, GeocoderSpec, Settings, Tolerance
 
 if TYPE_CHECKING:
     from geo.engine import Result
@@ -71,12 +71,8 @@ def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
         metavar="PLACE",
         help=f"place distances are measured from (default: {DEFAULT_REFERENCE})",
     )
-    parser.add_argument(
-        "--gazetteer", metavar="CSV", help="curated gazetteer (default: gazetteer.csv)"
-    )
-    parser.add_argument(
-        "--no-world", action="store_true", help="use the curated gazetteer only (no GeoNames world)"
-    )
+    _add_gazetteer_options(parser)
+    _add_geocoder_options(parser)
     parser.add_argument(
         "--tolerance-km",
         type=float,
@@ -91,6 +87,74 @@ def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
         metavar="PCT",
         help="relative tolerance of a distance check, percent of the computed distance "
         "(default: %(default)s)",
+    )
+
+
+def _add_gazetteer_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--gazetteer",
+        action="append",
+        default=[],
+        metavar="CSV|NAME",
+        help="a curated gazetteer CSV (default: gazetteer.csv), or the name of a gazetteer "
+        "imported with 'geo gazetteer import' (used beside the curated rows and the world); "
+        "repeatable",
+    )
+    parser.add_argument(
+        "--no-world", action="store_true", help="leave out the GeoNames world extension"
+    )
+
+
+def _non_negative(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds (0 or more)")
+    return number
+
+
+def _add_geocoder_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--geocoder",
+        metavar="SERVICE",
+        help="online fallback (opt-in): a geopy geocoder, e.g. nominatim, asked for names "
+        "the offline gazetteers lack, within the document's focus country; answers are "
+        "cached, so a later run is repeatable offline",
+    )
+    parser.add_argument(
+        "--geocoder-url", metavar="URL", help="the geocoder's server (a self-hosted one)"
+    )
+    parser.add_argument(
+        "--geocoder-delay",
+        type=_non_negative,
+        default=1.0,
+        metavar="S",
+        help="least seconds between two requests (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--geocoder-timeout",
+        type=_non_negative,
+        default=10.0,
+        metavar="S",
+        help="seconds to wait for one answer (default: %(default)s)",
+    )
+
+
+def _geocoder_spec(args: argparse.Namespace) -> GeocoderSpec | None:
+    """The online fallback the options ask for, checked (an unknown service: exit 2)."""
+    if not args.geocoder:
+        if args.geocoder_url:
+            raise GeoValueError("--geocoder-url needs --geocoder (e.g. --geocoder nominatim)")
+        return None
+    from geo.gazetteer import geocoder_class
+
+    geocoder_class(args.geocoder)
+    if args.geocoder_timeout <= 0:
+        raise GeoValueError("--geocoder-timeout must be more than 0 seconds")
+    return GeocoderSpec(
+        args.geocoder.lower(), args.geocoder_url, args.geocoder_delay, args.geocoder_timeout
     )
 
 
@@ -190,10 +254,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lookup = gazetteer_verbs.add_parser("lookup", help="every place a name can mean")
     lookup.add_argument("name")
-    lookup.add_argument("--gazetteer", metavar="CSV")
-    lookup.add_argument("--no-world", action="store_true")
+    _add_gazetteer_options(lookup)
     validate = gazetteer_verbs.add_parser("validate", help="check a gazetteer CSV row by row")
     validate.add_argument("csv", nargs="?")
+    imports = gazetteer_verbs.add_parser(
+        "import",
+        help="import a GeoNames extract (XX.txt, XX.zip, allCountries.txt) or a "
+        "name,lat,lon CSV into the cache, for --gazetteer NAME",
+    )
+    imports.add_argument("file", metavar="FILE")
+    imports.add_argument("--name", help="the name to use it by (default: the file's stem)")
+    imports.add_argument(
+        "--country",
+        default="",
+        metavar="CC",
+        help="ISO country code of CSV rows that have no country column",
+    )
+    gazetteer_verbs.add_parser("list", help="the imported gazetteers")
     return parser
 
 
@@ -202,12 +279,58 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return build_parser().parse_args(list(argv) if argv is not None else None)
 
 
+def gazetteer_sources(values: Sequence[str]) -> tuple[str | None, tuple[str, ...]]:
+    """The curated CSV and the imported gazetteers' names that ``--gazetteer`` values name:
+    a file is a curated CSV (one at most), any other value an imported gazetteer's name."""
+    from geo.gazetteer import check_name, imported_path
+
+    curated: list[str] = []
+    imported: list[str] = []
+    for value in values:
+        path = Path(value)
+        if path.is_file():
+            _refuse_raw_extract(path)
+            curated.append(value)
+        elif path.suffix.lower() in (".csv", ".txt", ".zip") or "/" in value:
+            raise InputError(f"{value}: no such gazetteer file")
+        elif imported_path(check_name(value)).exists():
+            imported.append(value)
+        else:
+            raise GazetteerError(
+                f"{value!r} is neither a gazetteer file nor an imported gazetteer (see geo "
+                f"gazetteer list); import one with: geo gazetteer import FILE --name {value}"
+            )
+    if len(curated) > 1:
+        raise GeoValueError(
+            f"--gazetteer names {len(curated)} curated CSV files ({', '.join(curated)}); "
+            "give one, and import the others with geo gazetteer import"
+        )
+    return (curated[0] if curated else None), tuple(dict.fromkeys(imported))
+
+
+def _refuse_raw_extract(path: Path) -> None:
+    """A GeoNames extract given as the curated CSV: say how to use it instead."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(4096)
+    except OSError:
+        return  # read_curated reports it
+    if first.count(b"\t") >= 10 or path.suffix.lower() == ".zip":
+        raise GazetteerError(
+            f"{path}: a GeoNames extract, not a curated gazetteer CSV; import it once with "
+            f"geo gazetteer import {path} --name NAME, then use --gazetteer NAME"
+        )
+
+
 def _settings(args: argparse.Namespace, **extra: object) -> Settings:
     tolerance = Tolerance(absolute_km=args.tolerance_km, relative=args.tolerance_pct / 100.0)
+    curated, imported = gazetteer_sources(args.gazetteer)
     return Settings(
         reference=args.reference,
-        gazetteer_path=args.gazetteer,
+        gazetteer_path=curated,
         world=not args.no_world,
+        imported=imported,
+        geocoder=_geocoder_spec(args),
         tolerance=tolerance,
         **extra,  # type: ignore[arg-type]
     )
@@ -334,15 +457,58 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
         places = read_curated(path)
         print(f"{path}: {len(places)} rows, all valid")
         return 0
-    gazetteer = Gazetteer.load(args.gazetteer, world=not args.no_world)
+    if args.gazetteer_verb == "import":
+        return _import_gazetteer(args)
+    if args.gazetteer_verb == "list":
+        return _list_imported()
+    curated, imported = gazetteer_sources(args.gazetteer)
+    gazetteer = Gazetteer.load(curated, world=not args.no_world, imported=imported)
     candidates = gazetteer.lookup(args.name)
     if not candidates:
         raise GeoValueError(f"{args.name!r} is not in the gazetteer")
     for place in candidates:
-        origin = "curated" if place.curated else "world"
+        origin = (
+            "curated"
+            if place.curated
+            else "imported"
+            if ", imported as " in place.source
+            else "world"
+        )
         print(
             f"{place.id}\t{place.name}\t{place.lat:.5f}\t{place.lon:.5f}\t{place.kind}\t"
             f"{place.country}\t{place.population}\t{origin}\t{place.source}"
+        )
+    return 0
+
+
+def _import_gazetteer(args: argparse.Namespace) -> int:
+    from geo.gazetteer import import_gazetteer
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; give a GeoNames extract or a name,lat,lon CSV")
+    report = import_gazetteer(path, args.name, country=args.country)
+    if not args.quiet:
+        print(report.summary())
+        for example in report.bad_examples:
+            print(f"  bad row: {example}", file=sys.stderr)
+        if report.bad > len(report.bad_examples):
+            print(f"  ... and {report.bad - len(report.bad_examples):,} more", file=sys.stderr)
+        print(f"use it with: geo map --gazetteer {report.name}")
+    return 0
+
+
+def _list_imported() -> int:
+    from geo.gazetteer import describe_imported, imported_dir
+
+    found = describe_imported()
+    if not found:
+        print(f"no imported gazetteers in {imported_dir()}; add one with geo gazetteer import")
+        return 0
+    for entry in found:
+        print(
+            f"{entry.get('name')}\t{entry.get('places', '?')} places\t"
+            f"{entry.get('imported', '?')}\t{entry.get('source', '?')}"
         )
     return 0
 

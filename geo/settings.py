@@ -48,6 +48,26 @@ class Tolerance:
 
 
 @dataclass(frozen=True, slots=True)
+class GeocoderSpec:
+    """Which service to ask and how: a geopy service name, an optional server URL, the
+    least time between two requests and the time-out of one (seconds)."""
+
+    service: str
+    url: str | None = None
+    delay_s: float = 1.0
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not (self.delay_s >= 0 and self.timeout_s > 0):
+            raise GeoValueError("--geocoder-delay must be >= 0 and --geocoder-timeout > 0")
+
+    @property
+    def endpoint(self) -> str:
+        """The server asked: the URL given, else the service's default."""
+        return self.url.rstrip("/") if self.url else self.service
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Options of one run; the CLI and the notebook both build one."""
 
@@ -59,6 +79,10 @@ class Settings:
     offline: bool = False
     jobs: int = 1
     formats: tuple[str, ...] = ("geojson",)
+    #: Names of gazetteers imported with ``geo gazetteer import``, used beside the others.
+    imported: tuple[str, ...] = ()
+    #: The online fallback (``--geocoder``): None keeps every run offline.
+    geocoder: GeocoderSpec | None = None
 
     def __post_init__(self) -> None:
         if self.jobs < 1:

@@ -40,7 +40,7 @@ from geo.engine._parallel import (
 )
 from geo.errors import GeoError, OutputError
 from geo.models import Article
-from geo.settings import Settings
+from geo.settings import GeocoderSpec, Settings
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -65,15 +65,18 @@ class DaskEngineError(GeoError):
 
 @dataclass(frozen=True, slots=True)
 class GazetteerSpec:
-    """How a worker loads the gazetteer: an absolute path (None: the default) and world."""
+    """How a worker loads the gazetteer: an absolute path (None: the default), world, and
+    the names of the imported gazetteers (in the worker's cache folder)."""
 
     path: str | None
     world: bool
+    imported: tuple[str, ...] = ()
+    geocoder: GeocoderSpec | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GazetteerSpec:
         path = str(Path(settings.gazetteer_path).resolve()) if settings.gazetteer_path else None
-        return cls(path, settings.world)
+        return cls(path, settings.world, settings.imported, settings.geocoder)
 
 
 # -- worker side -------------------------------------------------------------------------
@@ -88,7 +91,8 @@ def worker_analyser(spec: GazetteerSpec) -> Analyser:
         if analyser is None:
             from geo.gazetteer import Gazetteer
 
-            analyser = Analyser(Gazetteer.load(spec.path, world=spec.world))
+            gazetteer = Gazetteer.load(spec.path, world=spec.world, imported=spec.imported)
+            analyser = Analyser(gazetteer, spec.geocoder)
             analyser.toponymizer  # noqa: B018 - build the automaton under the lock
             _ANALYSERS[spec] = analyser
         return analyser

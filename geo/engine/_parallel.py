@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
     from geo.gazetteer import Gazetteer
+    from geo.settings import GeocoderSpec
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -63,17 +64,21 @@ class Analyser:
     first article and reused for every later one.
     """
 
-    def __init__(self, gazetteer: Gazetteer) -> None:
+    def __init__(self, gazetteer: Gazetteer, geocoder: GeocoderSpec | None = None) -> None:
         self.gazetteer = gazetteer
+        self.geocoder = geocoder
         self._toponymizer: Any = None
+        self._fallback: Any = None
 
     def __getstate__(self) -> dict[str, object]:
         # A spawned worker rebuilds the toponymizer rather than unpickling its automaton.
-        return {"gazetteer": self.gazetteer}
+        return {"gazetteer": self.gazetteer, "geocoder": self.geocoder}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.gazetteer = state["gazetteer"]
+        self.geocoder = state.get("geocoder")
         self._toponymizer = None
+        self._fallback = None
 
     @property
     def toponymizer(self) -> Any:
@@ -83,12 +88,28 @@ class Analyser:
             self._toponymizer = Toponymizer(self.gazetteer)
         return self._toponymizer
 
+    def mentions(self, article: Article) -> list[Mention]:
+        """The toponymizer's mentions of ``article``, plus those the online geocoder places
+        when one is set (:mod:`geo.toponyms._fallback`)."""
+        if self.geocoder is None:
+            found: list[Mention] = self.toponymizer.mentions(article)
+            return found
+        if self._fallback is None:
+            from geo.gazetteer import OnlineGazetteer
+            from geo.toponyms import OnlineFallback
+
+            self._fallback = OnlineFallback(self.gazetteer, OnlineGazetteer(self.geocoder))
+        rejected: list[Any] = []
+        found = self.toponymizer.mentions(article, rejected)
+        extended: list[Mention] = self._fallback.extend(article, found, rejected)
+        return extended
+
     def __call__(self, article: Article) -> ArticleOutput:
         """Mentions, events and claims of one article; GeoErrors propagate."""
         from geo.claims import extract_claims
         from geo.events import extract_events
 
-        mentions = self.toponymizer.mentions(article)
+        mentions = self.mentions(article)
         events = extract_events(article, mentions)
         claims = extract_claims(article, mentions, self.gazetteer)
         return ArticleOutput(article.doc, tuple(mentions), tuple(events), tuple(claims))
@@ -101,8 +122,9 @@ class Analyser:
         from geo.claims import extract_claims
         from geo.events import extract_events
 
-        toponymizer, gazetteer = self.toponymizer, self.gazetteer
-        mentions = [attempt(article, toponymizer.mentions, article) for article in articles]
+        gazetteer = self.gazetteer
+        find = self.toponymizer.mentions if self.geocoder is None else self.mentions
+        mentions = [attempt(article, find, article) for article in articles]
         events: list[list[Event] | Skipped] = []
         for article, found in zip(articles, mentions, strict=True):
             if isinstance(found, Skipped):

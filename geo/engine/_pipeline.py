@@ -86,7 +86,7 @@ class Result:
 def load_gazetteer(settings: Settings) -> Gazetteer:
     from geo.gazetteer import Gazetteer
 
-    return Gazetteer.load(settings.gazetteer_path, world=settings.world)
+    return Gazetteer.load(settings.gazetteer_path, world=settings.world, imported=settings.imported)
 
 
 def analysed(
@@ -102,7 +102,7 @@ def analysed(
     if mapper is not None:
         return iter(mapper(articles))
     jobs = (settings or Settings()).jobs
-    return analyse_each(articles, Analyser(gazetteer), jobs=jobs)
+    return analyse_each(articles, Analyser(gazetteer, (settings or Settings()).geocoder), jobs=jobs)
 
 
 def analyse_articles(

@@ -1,7 +1,9 @@
-"""The gazetteer: the curated theatre file plus the world GeoNames extension.
+"""The gazetteer: the curated theatre file, imported gazetteers and the world extension.
 
-Curated rows win: a world row with the same GeoNames id as a curated row is hidden, and
-lookups list curated candidates first. Names are compared folded (see
+Curated rows win: a world or imported row with the same GeoNames id as a curated row is
+hidden, and lookups list curated candidates first. An imported gazetteer (``geo gazetteer
+import``, :mod:`geo.gazetteer._import`) stands beside the world the same way: its rows
+hide the world's rows of the same GeoNames id. Names are compared folded (see
 :func:`geo.gazetteer._names.fold`).
 """
 
@@ -12,11 +14,12 @@ import hashlib
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from geo.errors import GazetteerError, UnknownPlaceError
 from geo.gazetteer._names import fold, match_key
+from geo.gazetteer._tiers import RowTiers
 from geo.gazetteer._world import load_world
 from geo.gazetteer._world_build import abbreviation_key, spellings
 from geo.gazetteer._world_rows import DATA_DIR, WorldRows
@@ -153,11 +156,20 @@ class _PlacesById(dict[str, Place]):
 
 
 class Gazetteer:
-    """Name and alias lookup over curated places and (optionally) the world extension."""
+    """Name and alias lookup over curated places and (optionally) imported gazetteers and
+    the world extension: ``world`` is the world's rows, ``imported`` the imported ones (in
+    order of precedence)."""
 
-    def __init__(self, curated: list[Place], world: WorldRows | None = None) -> None:
+    def __init__(
+        self,
+        curated: list[Place],
+        world: WorldRows | None = None,
+        imported: Sequence[WorldRows] = (),
+    ) -> None:
         self.curated: tuple[Place, ...] = tuple(curated)
+        tiers = [*imported, *([world] if world is not None else [])]
         self._world = world
+        self._rows = RowTiers(tiers) if tiers else None
         self._places_by_id = _PlacesById(curated, self._world_place_of_id)
         self._curated_names: dict[str, list[Place]] = defaultdict(list)
         for place in curated:
@@ -181,47 +193,59 @@ class Gazetteer:
 
     # -- loading -------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path | None = None, world: bool = True) -> Gazetteer:
-        """Load the curated file (default: the theatre's) and, unless ``world=False``, the world."""
+    def load(
+        cls, path: str | Path | None = None, world: bool = True, imported: Sequence[str] = ()
+    ) -> Gazetteer:
+        """Load the curated file (default: the theatre's), the gazetteers imported under the
+        names ``imported`` and, unless ``world=False``, the world."""
+        from geo.gazetteer._import import load_imported
+
         curated_path = Path(path) if path is not None else default_gazetteer_path()
         curated = read_curated(curated_path)
+        extra = [load_imported(name) for name in imported]
         rows = load_world() if world else None
         log.info(
-            "gazetteer: %d curated places from %s%s",
+            "gazetteer: %d curated places from %s%s%s",
             len(curated),
             curated_path,
+            "".join(
+                f", {len(r)} places imported as {n}" for n, r in zip(imported, extra, strict=True)
+            ),
             f", {len(rows)} world places" if rows is not None else "",
         )
-        return cls(curated, rows)
+        return cls(curated, rows, extra)
 
     # -- world rows as places ------------------------------------------------------------
     def _world_place(self, index: int) -> Place:
         place = self._world_cache.get(index)
         if place is None:
-            w = self._world
+            w = self._rows
             assert w is not None
             place = Place(*w.fields(index))
             self._world_cache[index] = place
         return place
 
     def _world_visible(self, index: int) -> bool:
-        """False for a world row a curated row stands for (same GeoNames id, or a twin).
+        """False for a world row a curated row stands for (same GeoNames id, or a twin),
+        or that an imported row stands for (same GeoNames id).
 
         The same test as ``geonameid(index) not in hidden GeoNames ids and place_id(index)
         not in hidden ids``, without building the id: a row with no id of its own is
         ``gn:<its GeoNames id>`` (never negative), so one set of numbers answers for it."""
-        w = self._world
+        w = self._rows
         assert w is not None
-        number = w.geonameid_column[index]
-        other = w.other_ids.get(index)
+        number = w.geonameid_number(index)
+        other = w.other_id(index)
         if other is None:
-            return number not in self._hidden_gn_numbers
-        return number not in self._hidden_geonameids and other not in self._hidden_ids
+            visible = number not in self._hidden_gn_numbers
+        else:
+            visible = number not in self._hidden_geonameids and other not in self._hidden_ids
+        return visible and not w.shadowed(index)
 
     def _curated_twins(self) -> frozenset[str]:
         """World rows a curated row stands for without a GeoNames id: the country row of a
         curated country, and a world region of the same country named like a curated one."""
-        world = self._world
+        world = self._rows
         if world is None:
             return frozenset()
         hidden: set[str] = set()
@@ -232,7 +256,7 @@ class Gazetteer:
                 continue
             for alias in (place.name, *place.aliases):
                 for index in world.rows_named(fold(alias)):
-                    if world.countries[index] == place.country and world.kinds[index] in (
+                    if world.country(index) == place.country and world.kind(index) in (
                         "admin1",
                         "region",
                     ):
@@ -242,7 +266,9 @@ class Gazetteer:
     # -- queries -------------------------------------------------------------------------
     @property
     def has_world(self) -> bool:
-        return self._world is not None
+        """True when the world extension or an imported gazetteer is loaded (rows that
+        are kept in tables, not as curated places)."""
+        return self._rows is not None
 
     def lookup(self, name: str) -> list[Place]:
         """Every place called ``name``: curated first, then world places by population."""
@@ -259,10 +285,10 @@ class Gazetteer:
         if cached is not None:
             return cached
         found = list(self._curated_names.get(key, ()))
-        world = self._world
+        world = self._rows
         if world is not None:
             # Most populous first; the sort is stable, so equal populations keep row order.
-            rows = sorted(world.rows_named(key), key=world.populations.__getitem__, reverse=True)
+            rows = sorted(world.rows_named(key), key=world.population, reverse=True)
             visible = self._world_visible
             if limit is None:
                 indices = [i for i in rows if visible(i)]
@@ -276,7 +302,7 @@ class Gazetteer:
     def _limited(self, rows: list[int], limit: int) -> list[int]:
         """The first ``limit`` visible ``rows``, then every later visible row whose id is
         not a ``gn:`` id (countries and regions)."""
-        world = self._world
+        world = self._rows
         assert world is not None
         visible = self._world_visible
         indices: list[int] = []
@@ -287,9 +313,8 @@ class Gazetteer:
                 break
             if visible(index):
                 indices.append(index)
-        other_ids = world.other_ids
         for index in rest:
-            other = other_ids.get(index)
+            other = world.other_id(index)
             if other is not None and not other.startswith("gn:") and visible(index):
                 indices.append(index)
         return indices
@@ -308,9 +333,9 @@ class Gazetteer:
         return self._places_by_id.__getitem__
 
     def _world_place_of_id(self, place_id: str) -> Place | None:
-        if self._world is None:
+        if self._rows is None:
             return None
-        index = self._world.index_of(place_id)
+        index = self._rows.index_of(place_id)
         return None if index is None else self._world_place(index)
 
     def resolve(self, name: str) -> Place:
@@ -330,7 +355,7 @@ class Gazetteer:
         for place in self.curated:
             if place.kind == "country" and place.country == code:
                 return place
-        if self._world is not None:
+        if self._rows is not None:
             try:
                 return self.get(f"country:{code}")
             except UnknownPlaceError:
@@ -342,20 +367,22 @@ class Gazetteer:
         where the curated file has one; None without the world extension."""
         code = code.upper()
         world_capital: Place | None = None
-        if self._world is not None and code in self._world.capitals:
-            world_capital = self._world_place(self._world.capitals[code])
+        if self._rows is not None and code in self._rows.capitals:
+            world_capital = self._world_place(self._rows.capitals[code])
             if world_capital.geonameid in self._hidden_geonameids:
                 for place in self.curated:
                     if place.geonameid == world_capital.geonameid:
                         return place
+            # an imported twin (same GeoNames id) stands for the world's row
+            world_capital = self.get(world_capital.id)
         return world_capital
 
     def capital_ids(self) -> frozenset[str]:
         """Ids of every country's capital city (curated rows replace their world twins)."""
-        if self._world is None:
+        if self._rows is None:
             return frozenset()
         ids = set()
-        for code in self._world.capitals:
+        for code in self._rows.capitals:
             capital = self.capital_of(code)
             if capital is not None:
                 ids.add(capital.id)
@@ -375,8 +402,8 @@ class Gazetteer:
 
     def _demonym_place(self, key: str) -> Place | None:
         target = self._demonym_targets.get(key)
-        if target is None and self._world is not None:
-            place_id = self._world.demonyms.get(key)
+        if target is None and self._rows is not None:
+            place_id = self._rows.demonyms.get(key)
             target = place_id.split(":", 1)[1] if place_id else None
         if target is None:
             return None
@@ -387,8 +414,8 @@ class Gazetteer:
     def demonym_words(self) -> list[str]:
         """Every demonym this gazetteer knows, folded, with plurals ("georgian", "georgians")."""
         words = set(self._demonym_targets)
-        if self._world is not None:
-            words.update(self._world.demonyms)
+        if self._rows is not None:
+            words.update(self._rows.demonyms)
         return sorted({form for word in words for form in _with_plural(word)})
 
     def match_names(self) -> Iterator[tuple[str, str]]:
@@ -406,9 +433,9 @@ class Gazetteer:
                 for form in forms:
                     if form and key:
                         yield form, key
-        if self._world is not None:
-            variants = self._world.variants
-            for key in self._world.name_keys():
+        if self._rows is not None:
+            variants = self._rows.variants
+            for key in self._rows.name_keys():
                 if not key.endswith("."):
                     yield match_key(key), key
                 for form in variants.get(key, ()):
@@ -416,7 +443,7 @@ class Gazetteer:
 
     def is_code(self, key: str) -> bool:
         """True when a folded name is written as a capitalised code (US, UK, NSW, EU)."""
-        if self._world is not None and key in self._world.codes:
+        if self._rows is not None and key in self._rows.codes:
             return True
         return any(
             alias.replace(".", "").isupper() and (abbreviation_key(alias) or fold(alias)) == key
@@ -431,20 +458,20 @@ class Gazetteer:
             digest.update("|".join((place.id, place.name, *place.aliases)).encode())
         for word, target in sorted(self._demonym_targets.items()):
             digest.update(f"{word}={target}".encode())
-        digest.update((self._world.key if self._world is not None else "no-world").encode())
+        digest.update((self._rows.key if self._rows is not None else "no-world").encode())
         return digest.hexdigest()[:16]
 
     def iter_names(self) -> Iterator[tuple[str, bool]]:
         """Every folded name once, with whether a curated place carries it."""
         for key in self._curated_names:
             yield key, True
-        if self._world is not None:
-            for key in self._world.name_keys():
+        if self._rows is not None:
+            for key in self._rows.name_keys():
                 if key not in self._curated_names:
                     yield key, False
 
     def __len__(self) -> int:
-        return len(self.curated) + (len(self._world) if self._world is not None else 0)
+        return len(self.curated) + (len(self._rows) if self._rows is not None else 0)
 
 
 def _with_plural(word: str) -> tuple[str, ...]:

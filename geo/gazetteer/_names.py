@@ -21,6 +21,8 @@ _APOSTROPHES = "'’‘`ʼʹ´"
 _DASHES = "-‐‑‒–—"
 _STRIP = str.maketrans({c: None for c in _APOSTROPHES} | {c: " " for c in _DASHES + "."})
 _SPACES = re.compile(r"\s+")
+#: A letter of a folded ASCII name (folding leaves no capitals).
+_LETTER = re.compile(r"[a-z]")
 
 #: Letters that do not decompose into an ASCII base letter plus a mark.
 _SPECIAL_LETTERS = {
@@ -46,6 +48,8 @@ _SPECIAL_LETTERS = {
 @lru_cache(maxsize=262_144)
 def fold(name: str) -> str:
     """Lower-case, strip diacritics and apostrophes, turn dashes and dots into spaces."""
+    if name.isascii():  # the same result without decomposing (nothing to decompose)
+        return _SPACES.sub(" ", name.translate(_STRIP).lower()).strip()
     decomposed = unicodedata.normalize("NFKD", name)
     without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", without_marks.translate(_STRIP).casefold()).strip()
@@ -54,7 +58,7 @@ def fold(name: str) -> str:
 def is_latin(name: str) -> bool:
     """True when every letter of ``name`` folds to a-z (names English reports can use)."""
     folded = fold(name)
-    return bool(folded) and all(c.isascii() for c in folded) and any(c.isalpha() for c in folded)
+    return folded.isascii() and _LETTER.search(folded) is not None
 
 
 def _match_char(char: str) -> str:

@@ -65,6 +65,19 @@ def _is_code(alias: str) -> bool:
     return (stripped.isupper() and len(stripped) <= 4) or any(c.isdigit() for c in alias)
 
 
+def _indexed_name(alias: str) -> tuple[str, tuple[str, ...], bool]:
+    """How an alias is indexed: its key (``""``: not a name an English report can use), its
+    match forms other than the key's own, and whether it looks like a code."""
+    if not is_latin(alias):
+        return "", (), False
+    key = abbreviation_key(alias) or fold(alias)
+    if not key:
+        return "", (), False
+    own = match_key(key)
+    forms = tuple(sorted(form for form in spellings(alias) if form != own))
+    return key, forms, _is_code(alias)
+
+
 class _Builder:
     def __init__(self) -> None:
         self.rows = _Columns()
@@ -72,6 +85,8 @@ class _Builder:
         self._codes: set[str] = set()
         self.index_by_id: dict[str, int] = {}
         self.noise = alternate_name_noise()
+        #: What :func:`_indexed_name` says of each alias seen (names recur a lot).
+        self._indexed: dict[str, tuple[str, tuple[str, ...], bool]] = {}
 
     def add(
         self,
@@ -106,20 +121,21 @@ class _Builder:
 
     def add_names(self, index: int, aliases: Iterable[str], allow_codes: bool) -> None:
         """Index ``aliases`` as names of row ``index`` (codes only when ``allow_codes``)."""
+        names = self.rows.names
         for alias in aliases:
-            if not is_latin(alias) or (not allow_codes and _is_code(alias)):
-                continue
-            key = abbreviation_key(alias) or fold(alias)
-            if not key:
+            indexed = self._indexed.get(alias)
+            if indexed is None:
+                indexed = self._indexed[alias] = _indexed_name(alias)
+            key, forms, code_like = indexed
+            if not key or (not allow_codes and code_like):
                 continue
             if allow_codes and alias.replace(".", "").isupper():
                 self._codes.add(key)
-            rows = self.rows.names[key]
+            rows = names[key]
             if not rows or rows[-1] != index:
                 rows.append(index)
-            for form in spellings(alias):
-                if form != match_key(key):
-                    self._variants[key].add(form)
+            if forms:
+                self._variants[key].update(forms)
 
     def finish(self) -> WorldRows:
         """Pack the columns (see :class:`WorldRows`)."""
