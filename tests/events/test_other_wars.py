@@ -1,5 +1,5 @@
-"""Actors beyond the first theatre: states of the world and the non-state forces of the
-wars the tool is used on, as data (``geo/data/actors.csv``)."""
+"""Reports of other wars: their forces named (the world's states and the non-state forces
+of these wars, as data in ``geo/data/actors.csv``), their aims kept apart from facts."""
 
 from __future__ import annotations
 
@@ -30,3 +30,22 @@ def test_every_actor_name_keeps_the_fast_document_scan() -> None:
 def test_forces_of_other_wars_are_named(text: str, actor: str) -> None:
     events = geo.extract(text, published="2020-06-02").events
     assert list(events["actor"]) == [actor], text
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Rebels launched an offensive to capture Homs on Monday.", "hypothetical"),
+        ("Government forces pushed north in a bid to retake Idlib.", "hypothetical"),
+        ("Rebels captured Homs on Monday.", "reported"),
+    ],
+)
+def test_an_aim_is_not_a_fact(text: str, status: str) -> None:
+    events = geo.extract(text, published="2020-06-02").events
+    occupations = events[events["kind"] == "occupation"]
+    assert list(occupations["status"]) == [status], text
+
+
+def test_what_monitors_could_not_do_is_no_event() -> None:
+    result = geo.extract("The monitors were unable to travel to Kherson.", published="2022-06-02")
+    assert result.events.empty and list(result.places["name"]) == ["Kherson"]
