@@ -192,8 +192,22 @@ def analyse_subject(units: Sequence[Unit], lo: int, hi: int, lexicon: Lexicon) -
     )
     lows = [u.low for u in np]
     actors: list[str] = []
+    qualified: set[int] = set()
     for position, unit in enumerate(np):
-        if unit.actor is None:
+        if unit.actor is None or position in qualified:
+            continue
+        following = np[position + 1] if position + 1 < len(np) else None
+        if (
+            unit.actor.type == "demonym"
+            and following is not None
+            and following.actor is not None
+            and following.actor.type == "group"
+            and lexicon.word("against_state", following.actor.actor.lower())
+        ):
+            # "Syrian rebels": a group against the state, named with its nationality,
+            # not the state the demonym stands for
+            subject.groups.append(f"{unit.text} {following.actor.actor}")
+            qualified.add(position + 1)
             continue
         if unit.actor.type == "group":
             subject.groups.append(unit.actor.actor)

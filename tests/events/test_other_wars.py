@@ -49,3 +49,19 @@ def test_an_aim_is_not_a_fact(text: str, status: str) -> None:
 def test_what_monitors_could_not_do_is_no_event() -> None:
     result = geo.extract("The monitors were unable to travel to Kherson.", published="2022-06-02")
     assert result.events.empty and list(result.places["name"]) == ["Kherson"]
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        ("Turkish-backed Syrian rebels captured Afrin on Sunday.", "Syrian rebels"),
+        ("Russia-backed separatists seized Donetsk on Sunday.", "separatists"),
+        ("Syrian troops captured Aleppo on Sunday.", "Syria"),
+        ("Russian peacekeepers stayed in Stepanakert on Sunday.", "Russia"),
+    ],
+)
+def test_a_group_against_the_state_is_not_the_state(text: str, actor: str) -> None:
+    """A backer ("Turkish-backed") is not the force; "Syrian rebels" fight Syria's
+    government, while "Russian peacekeepers" are Russia's."""
+    events = geo.extract(text, published="2019-01-07").events
+    assert list(events["actor"]) == [actor], text
