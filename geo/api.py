@@ -48,6 +48,7 @@ class Result:
         self.run = run
 
     def __repr__(self) -> str:
+        """Show the reports read and what was found, on one line."""
         summary = self.summary
         return (
             f"<geo.Result: {summary['processed']} of {summary['read']} reports, "
@@ -89,7 +90,7 @@ class Result:
         }
 
     def explore(self, *, offline: bool | None = None, **kwargs: Any) -> folium.Map:
-        """The layered map of ``geo map`` as a :class:`folium.Map` (shows inline in Jupyter).
+        """Draw the layered map of ``geo map`` as a :class:`folium.Map` (inline in Jupyter).
 
         Parameters
         ----------
@@ -285,7 +286,7 @@ def write_files(
 
 
 def run_record(run: Run) -> dict[str, object]:
-    """The run summary written to run.json: every input accounted for."""
+    """Summarise a run for run.json: every input accounted for."""
     summary = run.summary
     return {
         "read": summary.read,
