@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo.errors import GeoValueError, InputError
-from geo.settings import OUTPUT_FORMATS, Settings
+from geo.settings import DEFAULT_REFERENCE, OUTPUT_FORMATS, Settings
 
 if TYPE_CHECKING:
     import folium
@@ -169,7 +169,8 @@ def extract(
     published : str or date, optional
         The date of reports that state none (ISO ``YYYY-MM-DD``).
     reference : str, optional
-        The place distances are measured from (default: the settings', Tbilisi).
+        The place distances are measured from (default: the settings'; when they give
+        none, the capital of the reports' focus country, else Tbilisi).
     gazetteer : Gazetteer, str or Path, optional
         A loaded gazetteer, or the path of a curated gazetteer CSV.
     settings : Settings, optional
@@ -202,7 +203,7 @@ def extract(
         settings = replace(settings, gazetteer_path=str(gazetteer))
     when = parse_date(published, "published") if published is not None else None
     loaded = gazetteer if isinstance(gazetteer, GazetteerClass) else load_gazetteer(settings)
-    loaded.resolve(settings.reference)  # fail fast on an unknown reference
+    loaded.resolve(settings.reference or DEFAULT_REFERENCE)  # fail fast on an unknown one
     batch = Batch()
     run = analyse_articles(batch.stream(_articles(sources, when)), loaded, settings)
     run.summary = type(run.summary)(
@@ -297,4 +298,6 @@ def run_record(run: Run) -> dict[str, object]:
         "features": len(run.events_frame),
         "claims": len(run.claims),
         "reference": run.reference.name,
+        "reference_id": run.reference.id,
+        "reference_basis": run.reference_basis,
     }

@@ -67,9 +67,10 @@ def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--reference",
-        default=DEFAULT_REFERENCE,
+        default=None,
         metavar="PLACE",
-        help=f"place distances are measured from (default: {DEFAULT_REFERENCE})",
+        help="place distances are measured from (default: the capital of the reports' "
+        f"focus country, else {DEFAULT_REFERENCE})",
     )
     _add_gazetteer_options(parser)
     _add_geocoder_options(parser)
@@ -359,6 +360,13 @@ def _print_summary(result: Result, out: Path | None = None, quiet: bool = False)
         f"{len(result.mentions)} place mentions, {len(result.events)} events, "
         f"{len(result.claims)} distance claims"
     )
+    basis = result.reference_basis
+    how = (
+        ""
+        if basis == "given"
+        else f" ({'capital of the ' + basis if basis != 'default' else 'default'})"
+    )
+    line = f"{line}; distances from {result.reference.name}{how}"
     print(line if out is None else f"{line}; wrote {out}/")
     for _where, reason in summary.skipped:
         print(f"  skipped: {reason}", file=sys.stderr)
@@ -425,7 +433,7 @@ def _stream_places(args: argparse.Namespace, settings: Settings) -> int:
     from geo.text import Batch, Skipped, iter_articles
 
     gazetteer = pipeline.load_gazetteer(settings)
-    reference = gazetteer.resolve(settings.reference)
+    reference = gazetteer.resolve(settings.reference or DEFAULT_REFERENCE)
     if args.text is not None:
         articles = iter([Article(doc="text", text=args.text, published=args.published)])
     else:  # Batch: skipped files logged, duplicate ids renamed, as in geo map

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from geo.errors import GeoValueError
 
-#: The theatre's default reference place (data, not logic: override with ``--reference``).
+#: The reference place when none is given and the reports have no clear focus country
+#: (data, not logic: override with ``--reference``).
 DEFAULT_REFERENCE = "Tbilisi"
 
 #: Data formats of `geo map --format`; events.geojson, places.geojson and checks.csv are
@@ -71,7 +72,9 @@ class GeocoderSpec:
 class Settings:
     """Options of one run; the CLI and the notebook both build one."""
 
-    reference: str = DEFAULT_REFERENCE
+    #: The place distances are measured from; None: the capital of the reports' focus
+    #: country, else DEFAULT_REFERENCE.
+    reference: str | None = None
     gazetteer_path: str | None = None
     world: bool = True
     tolerance: Tolerance = field(default_factory=Tolerance)

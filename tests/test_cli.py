@@ -17,7 +17,7 @@ def test_parse_map_defaults() -> None:
     assert args.verb == "map"
     assert args.paths == []
     assert args.output == "output"
-    assert args.reference == "Tbilisi"
+    assert args.reference is None  # the capital of the reports' focus country
     assert args.format == ("geojson",)
     assert args.offline is False
 

@@ -40,7 +40,7 @@ from geo.engine._parallel import (
 )
 from geo.errors import GeoError, OutputError
 from geo.models import Article
-from geo.settings import GeocoderSpec, Settings
+from geo.settings import DEFAULT_REFERENCE, GeocoderSpec, Settings
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -219,7 +219,7 @@ def run_dask(
 
     settings = settings or Settings()
     gazetteer = gazetteer or pipeline.load_gazetteer(settings)
-    gazetteer.resolve(settings.reference)  # fail fast, before a cluster starts
+    gazetteer.resolve(settings.reference or DEFAULT_REFERENCE)  # fail fast, before a cluster
     spec = GazetteerSpec.from_settings(settings)
     with dask_client(scheduler, settings.jobs) as client:
         log.info("dask: %s", client)

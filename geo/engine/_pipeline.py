@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo.models import Article, ArticleInfo, Check, Claim, Event, Mention, Place, RunSummary
-from geo.settings import Settings
+from geo.settings import DEFAULT_REFERENCE, Settings
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -35,6 +35,8 @@ class Result:
 
     settings: Settings
     reference: Place
+    #: How the reference was chosen: "given", "focus country XX" or "default".
+    reference_basis: str = "given"
     articles: list[ArticleInfo] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
@@ -118,7 +120,7 @@ def analyse_articles(
     from geo.text import Skipped
 
     settings = settings or Settings()
-    reference = gazetteer.resolve(settings.reference)
+    reference = gazetteer.resolve(settings.reference or DEFAULT_REFERENCE)
     result = Result(settings=settings, reference=reference)
     failed: list[tuple[str, str]] = []
     for article, output in analysed(articles, gazetteer, settings, mapper):
@@ -131,6 +133,8 @@ def analyse_articles(
         result.events.extend(output.events)
         result.claims.extend(output.claims)
     result.checks = check_claims(result.claims, settings.tolerance)
+    if settings.reference is None:
+        result.reference, result.reference_basis = corpus_reference(result.mentions, gazetteer)
     result.summary = RunSummary(
         read=len(result.articles) + len(failed),
         processed=len(result.articles),
@@ -144,6 +148,19 @@ def analyse_articles(
         len(result.claims),
     )
     return result
+
+
+def corpus_reference(mentions: Sequence[Mention], gazetteer: Gazetteer) -> tuple[Place, str]:
+    """The capital of the country the reports are about (their focus country, weighed over
+    every place they name), else :data:`DEFAULT_REFERENCE`; with how it was chosen."""
+    from geo.toponyms import focus_country
+
+    focus = focus_country(mentions)
+    if focus is not None:
+        capital = gazetteer.capital_of(focus[0])
+        if capital is not None:
+            return capital, f"focus country {focus[0]}"
+    return gazetteer.resolve(DEFAULT_REFERENCE), "default"
 
 
 def inputs(paths: Sequence[str | Path] | None) -> list[str | Path]:
@@ -165,7 +182,7 @@ def run(
 
     settings = settings or Settings()
     gazetteer = gazetteer or load_gazetteer(settings)
-    gazetteer.resolve(settings.reference)  # fail fast on an unknown --reference
+    gazetteer.resolve(settings.reference or DEFAULT_REFERENCE)  # fail fast on a bad --reference
     batch = Batch()
     articles = batch.stream(iter_articles(inputs(paths), published))
     result = analyse_articles(articles, gazetteer, settings, mapper=mapper)

@@ -9,10 +9,12 @@ hide the world's rows of the same GeoNames id. Names are compared folded (see
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import logging
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -339,8 +341,22 @@ class Gazetteer:
         return None if index is None else self._world_place(index)
 
     def resolve(self, name: str) -> Place:
-        """The best single reading of ``name`` (for ``--reference``); curated wins, then size."""
+        """The place ``name`` means for ``--reference``: a ``lat,lon`` pair, a place id, or a
+        name (curated wins, then a town over a region of the same name). A name two
+        towns of comparable size share in different countries raises
+        :class:`UnknownPlaceError` naming their ids, rather than picking one silently."""
+        point = _coordinates(name)
+        if point is not None:
+            lat, lon = point
+            return Place(f"point:{lat:g},{lon:g}", f"{lat:g}, {lon:g}", lat, lon, "point", "")
+        if ":" in name or name in self._places_by_id:
+            with contextlib.suppress(UnknownPlaceError):
+                return self.get(name.strip())
         candidates = self.lookup(name)
+        if candidates and not candidates[0].curated:
+            towns = [c for c in candidates if not c.is_spread]
+            candidates = towns + [c for c in candidates if c.is_spread] if towns else candidates
+            _refuse_ambiguous(name, towns)
         if not candidates:
             hint = ", ".join(sorted(p.name for p in self.curated)[:8])
             raise UnknownPlaceError(
@@ -503,3 +519,33 @@ def _read_demonyms() -> dict[str, str]:
     except OSError as exc:
         raise GazetteerError(f"{path}: cannot read the demonym list: {exc.strerror}") from exc
     return targets
+
+
+_COORDINATES = re.compile(r"\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*")
+#: A second town this large (relative to the first) makes a bare name ambiguous.
+AMBIGUOUS_SHARE = 0.15
+
+
+def _coordinates(text: str) -> tuple[float, float] | None:
+    match = _COORDINATES.fullmatch(text)
+    if match is None:
+        return None
+    lat, lon = float(match[1]), float(match[2])
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise UnknownPlaceError(f"{text!r}: latitude must be -90..90 and longitude -180..180")
+    return lat, lon
+
+
+def _refuse_ambiguous(name: str, towns: list[Place]) -> None:
+    """Raise when the two largest towns of a name are in different countries and the
+    second is at least 15 % the size of the first ("Tripoli": Libya or Lebanon)."""
+    if len(towns) < 2:
+        return
+    first, second = sorted(towns, key=lambda p: -p.population)[:2]
+    if first.country != second.country and second.population >= AMBIGUOUS_SHARE * max(
+        first.population, 1
+    ):
+        choices = ", ".join(f"{p.id} ({p.name}, {p.country})" for p in (first, second))
+        raise UnknownPlaceError(
+            f"{name!r} can mean {choices}; give --reference the id of the one you mean"
+        )
