@@ -245,6 +245,8 @@ def ensure_writable(folder: Path) -> None:
     """Create ``folder`` if needed and prove it is writable, before any work is done."""
     import tempfile
 
+    from geo.io._output_set import check_folder
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
@@ -253,6 +255,7 @@ def ensure_writable(folder: Path) -> None:
         raise OutputError(
             f"{folder}: cannot write output here ({exc.strerror}); choose another folder with -o"
         ) from exc
+    check_folder(folder)
 
 
 def run_record(result: Result) -> dict[str, object]:

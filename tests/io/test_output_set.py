@@ -4,6 +4,7 @@ whole-table paths give."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -22,7 +23,7 @@ from geo.io._export import (
     write_feature_collection,
     write_geojson,
 )
-from geo.io._output_set import MANIFEST, OutputSet, remove_leftovers, verify
+from geo.io._output_set import MANIFEST, OutputSet, file_digest, remove_leftovers, verify
 
 
 def _write(path: Path, text: str) -> Path:
@@ -192,3 +193,113 @@ def test_place_tallies_from_mentions_equal_those_from_the_frame(sample_result) -
         assert (a.docs, a.texts, a.reasons) == (b.docs, b.texts, b.reasons)
     assert sum(t.mentions for t in direct) == len(sample_result.places_frame)
     assert max(t.mentions for t in direct) > 1  # a place named more than once is one tally
+
+
+# -- the tool deletes only what it wrote ------------------------------------------------------
+def _commit(folder: Path, **files: str) -> None:
+    with OutputSet(folder) as outputs:
+        for name, text in files.items():
+            _write(outputs.path(name.replace("_", ".")), text)
+        outputs.commit({"read": 0})
+
+
+def _forge(folder: Path, outputs: dict[str, object], **extra: object) -> None:
+    record = {"generator": "geo", "read": 0, "processed": 0, "skipped": [], **extra}
+    _write(folder / MANIFEST, json.dumps({**record, "outputs": outputs}))
+
+
+def _tree(folder: Path) -> dict[str, bytes | None]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def test_a_run_json_naming_the_parent_folder_deletes_nothing_outside(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    precious = _write(tmp_path / "precious.txt", "keep\n")
+    _write(out / MANIFEST, '{"outputs": {"..": {}}}')
+    with pytest.raises(OutputError, match=r"run\.json: left alone"), OutputSet(out):
+        pass
+    assert precious.read_text(encoding="utf-8") == "keep\n"
+    assert (out / MANIFEST).read_text(encoding="utf-8") == '{"outputs": {"..": {}}}'
+
+
+def test_a_foreign_or_malformed_run_json_is_reported_and_left_alone(tmp_path: Path) -> None:
+    notes = _write(tmp_path / "notes.txt", "my notes\n")
+    digest = {"bytes": 9, "sha256": hashlib.sha256(b"my notes\n").hexdigest()}
+    for text in (
+        json.dumps({"outputs": {"notes.txt": digest}}),  # no mark of ours
+        json.dumps({"generator": "geo", "outputs": {"notes.txt": {}}}),  # no digest
+        "[" * 100_000 + "]" * 100_000,  # deeper than the parser goes
+        "not json at all",
+        json.dumps({"generator": "geo", "outputs": {"/etc/passwd": digest}}),
+    ):
+        _write(tmp_path / MANIFEST, text)
+        with pytest.raises(OutputError, match="left alone"), OutputSet(tmp_path) as outputs:
+            outputs.commit({})
+        assert notes.read_text(encoding="utf-8") == "my notes\n"
+        assert (tmp_path / MANIFEST).read_text(encoding="utf-8") == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", MANIFEST]
+
+
+def test_a_folder_named_run_json_is_never_deleted(tmp_path: Path) -> None:
+    folder = tmp_path / MANIFEST
+    folder.mkdir()
+    _write(folder / "thesis.docx", "chapter one\n")
+    with pytest.raises(OutputError, match="left alone"), OutputSet(tmp_path) as outputs:
+        _write(outputs.path("a.txt"), "alpha\n")
+        outputs.commit({})
+    assert (folder / "thesis.docx").read_text(encoding="utf-8") == "chapter one\n"
+
+
+def test_only_plain_regular_files_the_own_record_lists_unchanged_are_removed(
+    tmp_path: Path,
+) -> None:
+    """A record of ours that (edited by hand) lists a nested path, a folder and a file the
+    user changed since: none of them goes; the file that is still as written goes."""
+    out = tmp_path / "out"
+    _commit(out, old_csv="doc\n")
+    record = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    (out / "sub").mkdir()
+    _write(out / "sub" / "x.txt", "nested\n")
+    (out / "keepdir").mkdir()
+    _write(out / "keepdir" / "y.txt", "mine\n")
+    _write(out / "edited.txt", "written by geo\n")
+    listed = {"old.csv": record["outputs"]["old.csv"]}
+    for name in ("keepdir", "edited.txt"):
+        listed[name] = file_digest(out / name)
+    _write(out / "edited.txt", "then changed by the user\n")
+    _forge(out, listed)
+    before = _tree(out)
+    _commit(out, new_txt="new\n")
+    after = _tree(out)
+    assert "old.csv" not in after
+    for name in ("sub/x.txt", "keepdir/y.txt", "edited.txt"):
+        assert after[name] == before[name]
+    assert verify(out) == []
+
+
+def test_an_output_never_replaces_a_folder_of_the_user(tmp_path: Path) -> None:
+    (tmp_path / "parts").mkdir()
+    _write(tmp_path / "parts" / "mine.txt", "mine\n")
+    with pytest.raises(OutputError, match="in the way"), OutputSet(tmp_path) as outputs:
+        outputs.path("parts").mkdir()
+        _write(outputs.path("parts") / "p0.txt", "zero\n")
+        outputs.commit({})
+    assert (tmp_path / "parts" / "mine.txt").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_geo_map_into_a_folder_with_a_foreign_run_json_stops_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "p" / "out"
+    out.mkdir(parents=True)
+    precious = _write(tmp_path / "p" / "precious.txt", "keep\n")
+    _write(out / MANIFEST, '{"outputs":{"..":{}}}')
+    assert main(["map", "--no-world", "-o", str(out)]) == 5
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "run.json: left alone" in err
+    assert precious.read_text(encoding="utf-8") == "keep\n"
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST]
