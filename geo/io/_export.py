@@ -29,6 +29,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from geo.errors import GeoValueError, OutputError
+from geo.io._output_set import STAGING_PREFIX
 from geo.models import Check, Mention, Place
 from geo.settings import OUTPUT_FORMATS
 
@@ -62,7 +63,9 @@ def atomic_target(path: str | Path) -> Iterator[Path]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(
-            prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+            prefix=f"{STAGING_PREFIX}{target.stem}.",
+            suffix=f".tmp{target.suffix}",
+            dir=target.parent,
         )
         os.close(handle)
     except OSError as exc:

@@ -205,11 +205,10 @@ def remove_leftovers(folder: Path, older_than_s: float = STALE_AFTER_S) -> int:
     removed = 0
     cutoff = time.time() - older_than_s
     for entry in folder.iterdir() if folder.is_dir() else ():
-        ours = entry.name.startswith(STAGING_PREFIX) or (
-            entry.name.startswith(".") and ".tmp" in entry.name
-        )
+        if not entry.name.startswith(STAGING_PREFIX):
+            continue
         try:
-            stale = ours and entry.lstat().st_mtime < cutoff
+            stale = entry.lstat().st_mtime < cutoff
         except OSError:
             continue
         if stale:

@@ -91,14 +91,43 @@ def test_stale_leftovers_of_killed_runs_go_and_fresh_ones_stay(tmp_path: Path) -
     stale_dir = tmp_path / ".geo-staging-abc123"
     stale_dir.mkdir()
     _write(stale_dir / "events.geojson", "{")
-    stale_tmp = _write(tmp_path / ".places.x1y2.tmp.geojson", "{")
-    fresh_tmp = _write(tmp_path / ".events.z9.tmp.geojson", "{")
+    stale_tmp = _write(tmp_path / ".geo-staging-places.x1y2.tmp.geojson", "{")
+    fresh_tmp = _write(tmp_path / ".geo-staging-events.z9.tmp.geojson", "{")
     mine = _write(tmp_path / "keep.tmp", "not ours: no leading dot")
     hour_ago = time.time() - 3600
     for path in (stale_dir, stale_tmp, mine):
         os.utime(path, (hour_ago, hour_ago))
     assert remove_leftovers(tmp_path) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == [fresh_tmp.name, mine.name]
+
+
+def test_hidden_entries_of_the_user_are_never_leftovers(tmp_path: Path) -> None:
+    """Old hidden files and folders whose names merely contain ``.tmp`` are the user's."""
+    (tmp_path / ".tmp").mkdir()
+    _write(tmp_path / ".tmp" / "cache.bin", "x")
+    _write(tmp_path / ".env.tmpl", "KEY=\n")
+    (tmp_path / ".backup.tmp").mkdir()
+    _write(tmp_path / ".backup.tmp" / "thesis.docx", "chapter one\n")
+    _write(tmp_path / ".places.x1y2.tmp.geojson", "{")  # the old temp pattern, not ours now
+    hour_ago = time.time() - 3600
+    for path in tmp_path.rglob("*"):
+        os.utime(path, (hour_ago, hour_ago))
+    before = _tree(tmp_path)
+    assert remove_leftovers(tmp_path) == 0
+    with OutputSet(tmp_path) as outputs:
+        _write(outputs.path("a.txt"), "alpha\n")
+        outputs.commit({})
+    after = _tree(tmp_path)
+    assert {name: after[name] for name in before} == before
+
+
+def test_temporary_files_carry_the_staging_prefix(tmp_path: Path) -> None:
+    from geo.io._export import atomic_target
+
+    with atomic_target(tmp_path / "events.geojson") as temporary:
+        assert temporary.name.startswith(".geo-staging-")
+        _write(temporary, "{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.geojson"]
 
 
 def test_plain_names_only(tmp_path: Path) -> None:
