@@ -169,20 +169,35 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
 
 
 def verify(folder: str | Path) -> list[str]:
-    """Problems with the output set in ``folder`` (empty when it is one complete set)."""
+    """Problems with the output set in ``folder`` (empty when it is one complete set).
+
+    Opens only plain names inside ``folder`` and only regular files (and folders of them):
+    a name with a path, a link, a device or a pipe is a problem, never read."""
     folder = Path(folder)
-    record = read_manifest(folder)
+    try:
+        record = _load_manifest(folder)
+    except OutputError as exc:
+        return [str(exc)]
     if record is None:
         return [f"{folder}: no readable {MANIFEST}; the folder holds no complete run"]
     outputs = record.get("outputs")
     if not isinstance(outputs, dict) or not outputs:
         return [f"{folder}/{MANIFEST}: lists no outputs (written by an older geo?)"]
     problems = []
-    for name, expected in sorted(outputs.items()):
+    for name, expected in sorted(outputs.items(), key=lambda item: str(item[0])):
+        if not plain_name(name):
+            problems.append(f"{folder}/{MANIFEST}: {name!r} is not a plain file name; not opened")
+            continue
         path = folder / name
-        if not path.exists():
+        try:
+            found = file_digest(path)
+        except FileNotFoundError:
             problems.append(f"{path}: missing")
-        elif file_digest(path) != expected:
+            continue
+        except OSError:
+            problems.append(f"{path}: not a regular file or folder of files; not read")
+            continue
+        if found != expected:
             problems.append(f"{path}: does not match {MANIFEST} (changed or from another run)")
     return problems
 

@@ -4,10 +4,13 @@ whole-table paths give."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -332,3 +335,54 @@ def test_geo_map_into_a_folder_with_a_foreign_run_json_stops_before_any_work(
     assert "Traceback" not in err and "run.json: left alone" in err
     assert precious.read_text(encoding="utf-8") == "keep\n"
     assert sorted(p.name for p in out.iterdir()) == [MANIFEST]
+
+
+# -- geo verify opens only plain names inside the folder --------------------------------------
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Fail (rather than hang) when the block takes longer than ``seconds``."""
+
+    def _late(signum: int, frame: object) -> None:
+        raise TimeoutError(f"took over {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, _late)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_verify_opens_no_path_outside_the_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    _write(tmp_path / "outside.txt", "x")
+    some = {"bytes": 1, "sha256": "0" * 64}
+    names = ["/dev/zero", "/etc/shadow", "../outside.txt", "sub/file.txt", "."]
+    _forge(out, dict.fromkeys(names, some))
+    with _deadline(5):
+        problems = verify(out)
+    assert len(problems) == len(names)
+    assert all("is not a plain file name; not opened" in p for p in problems)
+
+
+def test_verify_reads_no_link_device_or_pipe(tmp_path: Path) -> None:
+    (tmp_path / "events.geojson").symlink_to("/dev/zero")
+    (tmp_path / "places.geojson").symlink_to(tmp_path.parent)
+    os.mkfifo(tmp_path / "checks.csv")
+    some = {"bytes": 1, "sha256": "0" * 64}
+    _forge(tmp_path, dict.fromkeys(("events.geojson", "places.geojson", "checks.csv"), some))
+    with _deadline(5):
+        problems = verify(tmp_path)
+    assert len(problems) == 3
+    assert all("not a regular file" in p for p in problems)
+
+
+def test_geo_verify_of_a_deeply_nested_run_json_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(tmp_path / MANIFEST, '{"outputs":' * 200_000 + "1" + "}" * 200_000)
+    assert main(["verify", str(tmp_path)]) == 5
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "left alone" in err
