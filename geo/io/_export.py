@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -279,6 +280,19 @@ def write_feature_collection(feature_texts: Iterable[str], path: str | Path) -> 
 
 
 # -- tables ----------------------------------------------------------------------------------
+#: A cell a spreadsheet would read as a formula starts with one of these (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def csv_safe(value: Any) -> Any:
+    """``value`` safe to open in a spreadsheet: text that starts with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return gets a leading ``'`` (as OWASP recommends), so it
+    is shown as text, never run as a formula; numbers (and numeric text) stay numbers."""
+    formula = isinstance(value, str) and value.startswith(_FORMULA_START)
+    return "'" + value if formula and _NUMBER.fullmatch(value) is None else value
+
+
 def _cell(value: Any) -> Any:
     value = jsonable(value)
     if isinstance(value, (list, dict)):
@@ -296,7 +310,10 @@ def tabular(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def write_csv(frame: gpd.GeoDataFrame, path: str | Path) -> Path:
-    """CSV with every property and the geometry as WKT (6 decimals) in column ``wkt``."""
+    """CSV with every property and the geometry as WKT (6 decimals) in column ``wkt``;
+    text cells neutralised against formulas (:func:`csv_safe`)."""
+    import pandas as pd
+
     table = tabular(frame)
     geometry = table.geometry.name
     wkt = [
@@ -304,6 +321,9 @@ def write_csv(frame: gpd.GeoDataFrame, path: str | Path) -> Path:
         for g in table.geometry
     ]
     rows = table.drop(columns=geometry)
+    for column in rows.columns:
+        if not pd.api.types.is_numeric_dtype(rows[column].dtype):
+            rows[column] = [csv_safe(v) for v in rows[column].tolist()]
     rows["wkt"] = wkt
     buffer = io.StringIO()
     rows.to_csv(buffer, index=False)
@@ -311,7 +331,8 @@ def write_csv(frame: gpd.GeoDataFrame, path: str | Path) -> Path:
 
 
 def write_checks_csv(checks: Sequence[Check], path: str | Path) -> Path:
-    """checks.csv: one row per distance claim and per cross-source conflict."""
+    """checks.csv: one row per distance claim and per cross-source conflict; text cells
+    neutralised against formulas (:func:`csv_safe`)."""
     from geo.claims._table import CHECK_COLUMNS, check_rows
 
     rows = check_rows(checks)
@@ -320,7 +341,7 @@ def write_checks_csv(checks: Sequence[Check], path: str | Path) -> Path:
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+        writer.writerow({k: "" if row.get(k) is None else csv_safe(row.get(k)) for k in columns})
     return atomic_write_text(path, buffer.getvalue())
 
 
