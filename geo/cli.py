@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from geo import __version__
 from geo.errors import GeoError, GeoValueError, OutputError
 from geo.settings import DEFAULT_REFERENCE, OUTPUT_FORMATS, Settings, Tolerance
+from geo.terminal import PrintableFormatter, json_printable, printable
 
 if TYPE_CHECKING:
     from geo.engine._pipeline import Result
@@ -236,9 +237,9 @@ def _print_summary(result: Result, out: Path | None = None, quiet: bool = False)
         f"{len(result.mentions)} place mentions, {len(result.events)} events, "
         f"{len(result.claims)} distance claims"
     )
-    print(line if out is None else f"{line}; wrote {out}/")
+    print(line if out is None else f"{line}; wrote {printable(out)}/")
     for _where, reason in summary.skipped:
-        print(f"  skipped: {reason}", file=sys.stderr)
+        print(f"  skipped: {printable(reason)}", file=sys.stderr)
 
 
 def ensure_writable(folder: Path) -> None:
@@ -313,13 +314,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
     problems = verify(args.folder)
     if problems:
         for problem in problems:
-            print(problem, file=sys.stderr)
+            print(printable(problem), file=sys.stderr)
         raise OutputError(
             f"{args.folder}: not one complete set of outputs ({len(problems)} problem(s)); "
             "run geo map again"
         )
     if not args.quiet:
-        print(f"{args.folder}: one complete set of outputs, every file as run.json lists it")
+        folder = printable(args.folder)
+        print(f"{folder}: one complete set of outputs, every file as run.json lists it")
     return 0
 
 
@@ -329,7 +331,7 @@ def cmd_places(args: argparse.Namespace) -> int:
         return _stream_places(args, settings)
     from geo.toponyms._toponyms import format_mentions
 
-    print(format_mentions(_run_corpus(args, settings).mentions))
+    print(printable(format_mentions(_run_corpus(args, settings).mentions), lines=True))
     return 0
 
 
@@ -349,11 +351,11 @@ def _stream_places(args: argparse.Namespace, settings: Settings) -> int:
         articles = Batch().stream(iter_articles(pipeline.inputs(args.paths), args.published))
     for _article, output in pipeline.analysed(articles, gazetteer, settings):
         if isinstance(output, Skipped):
-            log.warning("skipped %s", output.reason)
+            log.warning("skipped %s", output.reason)  # (the log formatter makes it printable)
             continue
         frame = mentions_to_frame(output.mentions, reference)
         for record in frame.drop(columns="geometry").to_dict(orient="records"):
-            print(json.dumps(record, ensure_ascii=False, default=str))
+            print(json_printable(json.dumps(record, ensure_ascii=False, default=str)))
     return 0
 
 
@@ -372,7 +374,7 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
     if args.gazetteer_verb == "validate":
         path = Path(args.csv) if args.csv else default_gazetteer_path()
         places = read_curated(path)
-        print(f"{path}: {len(places)} rows, all valid")
+        print(f"{printable(path)}: {len(places)} rows, all valid")
         return 0
     gazetteer = Gazetteer.load(args.gazetteer, world=not args.no_world)
     candidates = gazetteer.lookup(args.name)
@@ -380,10 +382,9 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
         raise GeoValueError(f"{args.name!r} is not in the gazetteer")
     for place in candidates:
         origin = "curated" if place.curated else "world"
-        print(
-            f"{place.id}\t{place.name}\t{place.lat:.5f}\t{place.lon:.5f}\t{place.kind}\t"
-            f"{place.country}\t{place.population}\t{origin}\t{place.source}"
-        )
+        fields = (place.id, place.name, f"{place.lat:.5f}", f"{place.lon:.5f}", place.kind)
+        more = (place.country, place.population, origin, place.source)
+        print("\t".join(printable(value) for value in (*fields, *more)))
     return 0
 
 
@@ -408,7 +409,9 @@ def _configure_logging(args: argparse.Namespace) -> None:
             else logging.DEBUG
         )
     )
-    logging.basicConfig(level=level, format="geo: %(levelname)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)  # every line printable: no escapes reach it
+    handler.setFormatter(PrintableFormatter("geo: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -418,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return VERBS[args.verb](args)
     except GeoError as exc:
-        print(f"geo: error: {exc}", file=sys.stderr)
+        print(f"geo: error: {printable(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("geo: interrupted; no partial output was left behind", file=sys.stderr)
