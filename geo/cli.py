@@ -261,11 +261,16 @@ def ensure_writable(folder: Path) -> None:
 
 def run_record(result: Result) -> dict[str, object]:
     """The run summary written to run.json: every input accounted for."""
+    from geo.text._articles import clean_text
+
     summary = result.summary
     return {
         "read": summary.read,
         "processed": summary.processed,
-        "skipped": [{"input": where, "reason": reason} for where, reason in summary.skipped],
+        "skipped": [
+            {"input": clean_text(where), "reason": clean_text(reason)}
+            for where, reason in summary.skipped
+        ],
         "mentions": len(result.mentions),
         "events": len(result.events),
         "features": len(result.events_frame),

@@ -137,7 +137,7 @@ def date_interval(when: date | None, precision: str) -> tuple[date, date] | None
     if when is None or precision == "unknown":
         return None
     if precision == "week":
-        return when, when + timedelta(days=6)
+        return when, when + timedelta(days=6) if when <= date.max - timedelta(days=6) else date.max
     if precision == "month":
         last = calendar.monthrange(when.year, when.month)[1]
         return when.replace(day=1), when.replace(day=last)

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import logging
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -59,6 +60,10 @@ def _parse_float(path: Path, line: int, field: str, value: str, low: float, high
     return number
 
 
+#: A population or GeoNames id: ASCII digits, at most 15 of them.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,15}")
+
+
 def _parse_row(path: Path, line: int, row: dict[str, str]) -> Place:
     def text(field: str) -> str:
         return (row.get(field) or "").strip()
@@ -72,13 +77,15 @@ def _parse_row(path: Path, line: int, row: dict[str, str]) -> Place:
             f"{path}:{line}: field 'kind': {kind!r} is not one of {', '.join(PLACE_KINDS)}"
         )
     population_text = text("population") or "0"
-    if not population_text.isdigit():
+    if not _WHOLE_NUMBER.fullmatch(population_text):
         raise GazetteerError(
-            f"{path}:{line}: field 'population': {population_text!r} is not a whole number"
+            f"{path}:{line}: field 'population': {population_text[:40]!r} is not a whole "
+            "number of at most 15 digits"
         )
     geonameid_text = text("geonameid")
-    if geonameid_text and not geonameid_text.isdigit():
-        raise GazetteerError(f"{path}:{line}: field 'geonameid': {geonameid_text!r} is not an id")
+    if geonameid_text and not _WHOLE_NUMBER.fullmatch(geonameid_text):
+        shown = geonameid_text[:40]
+        raise GazetteerError(f"{path}:{line}: field 'geonameid': {shown!r} is not an id")
     aliases = tuple(a.strip() for a in text("aliases").split("|") if a.strip())
     return Place(
         id=place_id,

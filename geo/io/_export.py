@@ -85,14 +85,14 @@ def atomic_target(path: str | Path) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def atomic_open(
-    path: str | Path, mode: str = "xb", encoding: str | None = None
+    path: str | Path, mode: str = "xb", encoding: str | None = None, errors: str | None = None
 ) -> Iterator[IO[Any]]:
     """A new file to write ``path`` through: flushed to disk and moved into place when the
     block ends without an error, deleted otherwise; OSError becomes OutputError."""
     target = Path(path)
     with atomic_target(target) as temporary:
         try:
-            with open(temporary, mode, encoding=encoding) as handle:
+            with open(temporary, mode, encoding=encoding, errors=errors) as handle:
                 yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -108,8 +108,9 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` atomically."""
-    return atomic_write_bytes(path, text.encode(encoding))
+    """Write ``text`` to ``path`` atomically (a character the encoding cannot hold, a lone
+    surrogate, is written as ``?``: no text can break the write)."""
+    return atomic_write_bytes(path, text.encode(encoding, errors="replace"))
 
 
 def save_map(m: folium.Map, path: str | Path) -> Path:
@@ -269,7 +270,7 @@ def write_geojson(
 
 def write_feature_collection(feature_texts: Iterable[str], path: str | Path) -> Path:
     """Write a FeatureCollection of Feature texts atomically, streamed as they come."""
-    with atomic_open(path, "x", encoding="utf-8") as handle:
+    with atomic_open(path, "x", encoding="utf-8", errors="replace") as handle:
         handle.write(_COLLECTION_HEAD)
         separator = ""
         for text in feature_texts:
