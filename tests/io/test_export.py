@@ -339,3 +339,47 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_a_claim_near_the_antimeridian_maps_with_every_coordinate_in_range(
+    gazetteer: Any, tmp_path: Path
+) -> None:
+    """200 km east of Suva lies past 180 degrees: the run goes on and events.geojson holds
+    only longitudes in range (the arc cut at the antimeridian)."""
+    from geo.engine._pipeline import analyse_articles
+    from geo.io._export import write_outputs
+    from geo.models import Article
+    from geo.settings import Settings
+
+    text = "Russian checkpoints stood 200 km east of Suva. A second ring lay 150 km from Suva."
+    settings = Settings(reference="Suva")
+    result = analyse_articles([Article(doc="fiji", text=text)], gazetteer, settings)
+    write_outputs(result, tmp_path)
+    features = json.loads((tmp_path / "events.geojson").read_text(encoding="utf-8"))["features"]
+    assert features
+    for feature in features:
+        xs = shapely.get_coordinates(shapely.from_geojson(json.dumps(feature["geometry"])))[:, 0]
+        assert np.all(np.abs(xs) <= 180.0), feature["properties"]["quote"]
+
+
+def test_a_geometry_out_of_range_leaves_its_event_out_naming_the_report(
+    curated_gazetteer: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from geo.engine._pipeline import analyse_articles
+    from geo.features import _features
+    from geo.models import Article
+    from geo.settings import Settings
+
+    text = "A column of armoured vehicles left Gori and drove towards Tskhinvali."
+    result = analyse_articles(
+        [Article(doc="report-7", text=text)], curated_gazetteer, Settings(world=False)
+    )
+    assert result.events
+
+    def out_of_range(event: Any) -> None:
+        raise GeoValueError("coordinate lat=1, lon=181 is outside WGS84 ranges")
+
+    monkeypatch.setattr(_features, "event_geometry", out_of_range)
+    frame = _features.events_to_frame(result.events, result.reference)
+    assert len(frame) == 0
+    assert "report-7: event" in caplog.text and "lon=181" in caplog.text
