@@ -280,10 +280,13 @@ def run_record(result: Result) -> dict[str, object]:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    settings = _settings(args, offline=args.offline, jobs=args.jobs, formats=args.format)
+    from geo.engine._parallel import capped_jobs
+
+    use_dask = args.engine == "dask" or bool(args.scheduler)
+    jobs = args.jobs if args.scheduler else capped_jobs(args.jobs)
+    settings = _settings(args, offline=args.offline, jobs=jobs, formats=args.format)
     out = Path(args.output)
     ensure_writable(out)
-    use_dask = args.engine == "dask" or bool(args.scheduler)
     if use_dask:
         from geo.engine._dask import run_dask
 
