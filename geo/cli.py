@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -287,6 +290,32 @@ def cmd_map(args: argparse.Namespace) -> int:
     settings = _settings(args, offline=args.offline, jobs=jobs, formats=args.format)
     out = Path(args.output)
     ensure_writable(out)
+    with _only_run_into(out):
+        return _map_into(args, out, settings, use_dask)
+
+
+@contextmanager
+def _only_run_into(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` for the run: a second ``geo map`` into the same
+    folder stops at once with exit 5 instead of mixing two sets."""
+    import fcntl
+    import os
+
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise OutputError(
+                f"{folder}: another geo map is writing into this folder; wait for it to "
+                "finish or choose another folder with -o"
+            ) from exc
+        yield
+    finally:
+        os.close(descriptor)  # (closing releases the lock)
+
+
+def _map_into(args: argparse.Namespace, out: Path, settings: Settings, use_dask: bool) -> int:
     if use_dask:
         from geo.engine._dask import run_dask
 
@@ -422,18 +451,55 @@ def _configure_logging(args: argparse.Namespace) -> None:
     logging.basicConfig(level=level, handlers=[handler])
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C (staging removed, the previous set
+    left as it was) and exit 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`Terminated` in this process for the block (then
+    the previous handlers are back), so every with-block cleans up as for Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _terminate) for sig in _UNWIND_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+_UNWIND_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``geo``; returns the exit code (0 ok, 1+ a :class:`GeoError`, 2 usage)."""
+    """Run ``geo``; returns the exit code (0 ok, 1+ a :class:`GeoError`, 2 usage, 130 Ctrl-C,
+    143 SIGTERM, 129 SIGHUP)."""
     args = parse_args(argv)
     _configure_logging(args)
     try:
-        return VERBS[args.verb](args)
+        with _signals_unwind():
+            return VERBS[args.verb](args)
     except GeoError as exc:
         print(f"geo: error: {printable(exc)}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("geo: interrupted; no partial output was left behind", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+        name = signal.Signals(signum).name
+        print(f"geo: stopped by {name}; no partial output was left behind", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return 0
 

@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -181,8 +182,20 @@ def _init_worker(analyser: AnalyseFn, claims: _Claims | None = None) -> None:
     and the claims this process and the workers share."""
     global _WORKER_ANALYSER, _WORKER_CLAIMS
     _WORKER_ANALYSER, _WORKER_CLAIMS = analyser, claims
+    _quiet_worker_signals()
     if isinstance(analyser, Analyser):
         analyser.toponymizer  # noqa: B018 - build it now, once, not on the first chunk
+
+
+def _quiet_worker_signals() -> None:
+    """In a worker: Ctrl-C (sent to the whole terminal process group) is for the main
+    process to handle, so it is ignored here (no worker traceback); SIGTERM and SIGHUP
+    end the worker quietly (not the main process's unwinding handler, inherited under
+    fork). The main process stops the workers as it unwinds."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
 
 
 class _Claims:

@@ -386,3 +386,67 @@ def test_geo_verify_of_a_deeply_nested_run_json_is_one_clear_error(
     assert main(["verify", str(tmp_path)]) == 5
     err = capsys.readouterr().err
     assert "Traceback" not in err and "left alone" in err
+
+
+# -- signals and concurrent runs ---------------------------------------------------------------
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_while_writing_leaves_the_previous_set_and_no_staging(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    signum: int,
+    code: int,
+) -> None:
+    import geo.io._export as export
+
+    out = tmp_path / "out"
+    _commit(out, events_geojson="{}\n")
+    before = _tree(out)
+    real = export.write_outputs
+
+    def signalled(*args: object, **kwargs: object) -> object:
+        written = real(*args, **kwargs)  # type: ignore[arg-type]
+        os.kill(os.getpid(), signum)
+        time.sleep(5)  # the handler interrupts this
+        return written
+
+    monkeypatch.setattr(export, "write_outputs", signalled)
+
+    def not_geos(signum: int, frame: object) -> None:  # (without geo's, the test stops here)
+        raise RuntimeError("geo map installed no handler of its own")
+
+    handlers = {s: signal.signal(s, not_geos) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        code_seen = _timed_main(["-q", "map", "--no-world", "-o", str(out)])
+        assert {s: signal.getsignal(s) for s in handlers} == dict.fromkeys(handlers, not_geos)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert code_seen == code
+    assert _tree(out) == before and verify(out) == []
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and signal.Signals(signum).name in err
+
+
+def _timed_main(argv: list[str]) -> int:
+    started = time.monotonic()
+    code = main(argv)
+    assert time.monotonic() - started < 5
+    return code
+
+
+def test_a_second_run_into_a_folder_in_use_stops_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import fcntl
+
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = os.open(out, os.O_RDONLY)  # as a first run holds it
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main(["-q", "map", "--no-world", "-o", str(out)]) == 5
+    finally:
+        os.close(holder)
+    assert "another geo map is writing into this folder" in capsys.readouterr().err
+    assert list(out.iterdir()) == []
