@@ -288,6 +288,8 @@ def cmd_map(args: argparse.Namespace) -> int:
     use_dask = args.engine == "dask" or bool(args.scheduler)
     jobs = args.jobs if args.scheduler else capped_jobs(args.jobs)
     settings = _settings(args, offline=args.offline, jobs=jobs, formats=args.format)
+    if not args.output.strip():
+        raise GeoValueError("-o needs a folder name (-o . for the current folder)")
     out = Path(args.output)
     ensure_writable(out)
     with _only_run_into(out):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -220,7 +221,13 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def decode(data: bytes, where: str) -> str:
-    """UTF-8 text, or Latin-1/cp1252 with a warning; binary data is an ArticleError."""
+    """UTF-8 text (UTF-16 with its byte-order mark), or Latin-1/cp1252 with a warning;
+    binary data is an ArticleError."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     if _looks_binary(data):
         raise ArticleError(f"{where}: binary data, not text; skipped")
     try:
@@ -368,6 +375,19 @@ def _read_bytes(path: Path) -> bytes:
 # -- paths -------------------------------------------------------------------------------
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files named, and readable files under folders (recursively, sorted)."""
+    files: list[Path] = []
+    seen: set[str] = set()
+    for item in _each_file(paths):
+        key = os.path.realpath(item)
+        if key in seen:  # the same file named twice (or through a link) is read once
+            log.info("%s: given more than once; read once", item)
+            continue
+        seen.add(key)
+        files.append(item)
+    return files
+
+
+def _each_file(paths: Iterable[str | Path]) -> list[Path]:
     files: list[Path] = []
     for item in paths:
         path = Path(item)

@@ -160,3 +160,40 @@ def test_a_gazetteer_population_too_large_or_not_ascii_is_a_gazetteer_error(
     path.write_text(header + "\n" + ",".join(values.get(c, "") for c in REQUIRED_COLUMNS) + "\n")
     with pytest.raises(GazetteerError, match="field 'population'"):
         read_curated(path)
+
+
+# -- the smaller ones ---------------------------------------------------------------------------
+def test_the_same_file_given_twice_or_through_its_folder_is_read_once(tmp_path: Path) -> None:
+    from geo.text._articles import read_articles
+
+    report = tmp_path / "report.txt"
+    report.write_text(LINE, encoding="utf-8")
+    (tmp_path / "link.txt").symlink_to(report)
+    batch = read_articles([report, report, tmp_path])
+    assert [a.doc for a in batch.articles] == ["report"]
+
+
+def test_a_utf16_file_with_its_byte_order_mark_is_read(tmp_path: Path) -> None:
+    for encoding in ("utf-16", "utf-16-be"):
+        path = tmp_path / f"{encoding}.txt"
+        data = LINE.encode(encoding)
+        path.write_bytes(data if encoding == "utf-16" else b"\xfe\xff" + data)
+        (article,) = _read(path)
+        assert article.text.strip() == LINE.strip()
+
+
+def test_an_empty_output_folder_name_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from geo.cli import main
+
+    assert main(["map", "--no-world", "-o", ""]) == 2
+    assert "-o needs a folder name" in capsys.readouterr().err
+
+
+def test_bidi_overrides_are_neutralised_in_popups() -> None:
+    from geo.map._common import esc
+
+    shown = esc("Troops left \u202eiroG\u202c and \u2066Poti\u2069")
+    assert not {"\u202e", "\u202c", "\u2066", "\u2069"} & set(shown)
+    assert shown == "Troops left \ufffdiroG\ufffd and \ufffdPoti\ufffd"
