@@ -288,11 +288,16 @@ def write_files(
 
 def run_record(run: Run) -> dict[str, object]:
     """Summarise a run for run.json: every input accounted for."""
+    from geo.text._articles import clean_text
+
     summary = run.summary
     return {
         "read": summary.read,
         "processed": summary.processed,
-        "skipped": [{"input": where, "reason": reason} for where, reason in summary.skipped],
+        "skipped": [
+            {"input": clean_text(where), "reason": clean_text(reason)}
+            for where, reason in summary.skipped
+        ],
         "mentions": len(run.mentions),
         "events": len(run.events),
         "features": len(run.events_frame),

@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING
 from geo import __version__
 from geo.errors import GazetteerError, GeoError, GeoValueError, InputError, OutputError
 from geo.settings import DEFAULT_REFERENCE, OUTPUT_FORMATS, GeocoderSpec, Settings, Tolerance
+from geo.terminal import PrintableFormatter, json_printable, printable
 
 if TYPE_CHECKING:
     from geo.engine import Result
@@ -366,20 +370,51 @@ def _print_summary(result: Result, out: Path | None = None, quiet: bool = False)
         if basis == "given"
         else f" ({'capital of the ' + basis if basis != 'default' else 'default'})"
     )
-    line = f"{line}; distances from {result.reference.name}{how}"
-    print(line if out is None else f"{line}; wrote {out}/")
+    line = f"{line}; distances from {printable(result.reference.name)}{how}"
+    print(line if out is None else f"{line}; wrote {printable(out)}/")
     for _where, reason in summary.skipped:
-        print(f"  skipped: {reason}", file=sys.stderr)
+        print(f"  skipped: {printable(reason)}", file=sys.stderr)
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from geo.api import write_files
+    from geo.engine._parallel import capped_jobs
     from geo.io import ensure_writable
 
-    settings = _settings(args, offline=args.offline, jobs=args.jobs, formats=args.format)
+    use_dask = args.engine == "dask" or bool(args.scheduler)
+    jobs = args.jobs if args.scheduler else capped_jobs(args.jobs)
+    settings = _settings(args, offline=args.offline, jobs=jobs, formats=args.format)
+    if not args.output.strip():
+        raise GeoValueError("-o needs a folder name (-o . for the current folder)")
     out = Path(args.output)
     ensure_writable(out)
-    use_dask = args.engine == "dask" or bool(args.scheduler)
+    with _only_run_into(out):
+        return _map_into(args, out, settings, use_dask)
+
+
+@contextmanager
+def _only_run_into(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` for the run: a second ``geo map`` into the same
+    folder stops at once with exit 5 instead of mixing two sets."""
+    import fcntl
+    import os
+
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise OutputError(
+                f"{folder}: another geo map is writing into this folder; wait for it to "
+                "finish or choose another folder with -o"
+            ) from exc
+        yield
+    finally:
+        os.close(descriptor)  # (closing releases the lock)
+
+
+def _map_into(args: argparse.Namespace, out: Path, settings: Settings, use_dask: bool) -> int:
+    from geo.api import write_files
+
     extra = []
     if use_dask:
         from geo.engine import run_dask, save_partitioned
@@ -404,13 +439,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
     problems = verify(args.folder)
     if problems:
         for problem in problems:
-            print(problem, file=sys.stderr)
+            print(printable(problem), file=sys.stderr)
         raise OutputError(
             f"{args.folder}: not one complete set of outputs ({len(problems)} problem(s)); "
             "run geo map again"
         )
     if not args.quiet:
-        print(f"{args.folder}: one complete set of outputs, every file as run.json lists it")
+        folder = printable(args.folder)
+        print(f"{folder}: one complete set of outputs, every file as run.json lists it")
     return 0
 
 
@@ -420,7 +456,7 @@ def cmd_places(args: argparse.Namespace) -> int:
         return _stream_places(args, settings)
     from geo.toponyms import format_mentions
 
-    print(format_mentions(_run_corpus(args, settings).mentions))
+    print(printable(format_mentions(_run_corpus(args, settings).mentions), lines=True))
     return 0
 
 
@@ -440,11 +476,11 @@ def _stream_places(args: argparse.Namespace, settings: Settings) -> int:
         articles = Batch().stream(iter_articles(pipeline.inputs(args.paths), args.published))
     for _article, output in pipeline.analysed(articles, gazetteer, settings):
         if isinstance(output, Skipped):
-            log.warning("skipped %s", output.reason)
+            log.warning("skipped %s", output.reason)  # (the log formatter makes it printable)
             continue
         frame = mentions_to_frame(output.mentions, reference)
         for record in frame.drop(columns="geometry").to_dict(orient="records"):
-            print(json.dumps(record, ensure_ascii=False, default=str))
+            print(json_printable(json.dumps(record, ensure_ascii=False, default=str)))
     return 0
 
 
@@ -463,7 +499,7 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
     if args.gazetteer_verb == "validate":
         path = Path(args.csv) if args.csv else default_gazetteer_path()
         places = read_curated(path)
-        print(f"{path}: {len(places)} rows, all valid")
+        print(f"{printable(path)}: {len(places)} rows, all valid")
         return 0
     if args.gazetteer_verb == "import":
         return _import_gazetteer(args)
@@ -482,10 +518,9 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
             if ", imported as " in place.source
             else "world"
         )
-        print(
-            f"{place.id}\t{place.name}\t{place.lat:.5f}\t{place.lon:.5f}\t{place.kind}\t"
-            f"{place.country}\t{place.population}\t{origin}\t{place.source}"
-        )
+        fields = (place.id, place.name, f"{place.lat:.5f}", f"{place.lon:.5f}", place.kind)
+        more = (place.country, place.population, origin, place.source)
+        print("\t".join(printable(value) for value in (*fields, *more)))
     return 0
 
 
@@ -542,21 +577,60 @@ def _configure_logging(args: argparse.Namespace) -> None:
             else logging.DEBUG
         )
     )
-    logging.basicConfig(level=level, format="geo: %(levelname)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)  # every line printable: no escapes reach it
+    handler.setFormatter(PrintableFormatter("geo: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C (staging removed, the previous set
+    left as it was) and exit 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`Terminated` in this process for the block (then
+    the previous handlers are back), so every with-block cleans up as for Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _terminate) for sig in _UNWIND_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+_UNWIND_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``geo``; returns the exit code (0 ok, 1+ a :class:`GeoError`, 2 usage)."""
+    """Run ``geo``; returns the exit code (0 ok, 1+ a :class:`GeoError`, 2 usage, 130 Ctrl-C,
+    143 SIGTERM, 129 SIGHUP)."""
     args = parse_args(argv)
     _configure_logging(args)
     try:
-        return VERBS[args.verb](args)
+        with _signals_unwind():
+            return VERBS[args.verb](args)
     except GeoError as exc:
-        print(f"geo: error: {exc}", file=sys.stderr)
+        print(f"geo: error: {printable(exc)}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("geo: interrupted; no partial output was left behind", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+        name = signal.Signals(signum).name
+        print(f"geo: stopped by {name}; no partial output was left behind", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return 0
 

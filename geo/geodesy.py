@@ -12,7 +12,9 @@ from itertools import pairwise
 
 import numpy as np
 from pyproj import Geod
-from shapely.geometry import LineString, Point, Polygon
+from shapely.affinity import translate
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon, box
+from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from geo.errors import GeoValueError
@@ -174,23 +176,54 @@ def place_point(place: Place) -> Point:
     return point(place.lat, place.lon)
 
 
-def path_line(places: Sequence[Place]) -> LineString:
-    """A line through places in order (lon/lat)."""
+def path_line(places: Sequence[Place]) -> LineString | MultiLineString:
+    """A line through places in order (lon/lat); each leg takes the shorter way round, and
+    a line across the antimeridian is cut there (:func:`cut_antimeridian`)."""
     if len(places) < 2:
         raise GeoValueError("a path needs at least two places")
-    return LineString([(p.lon, p.lat) for p in places])
+    lons = [places[0].lon]
+    for place in places[1:]:
+        lons.append(float(_unwrap(np.array([place.lon]), lons[-1])[0]))
+    return cut_antimeridian(LineString([(lon, p.lat) for lon, p in zip(lons, places, strict=True)]))
 
 
 def _unwrap(lons: np.ndarray, lon0: float) -> np.ndarray:
-    """Longitudes made continuous around ``lon0`` so a shape across the antimeridian stays whole.
-
-    Vertices may then lie just beyond +/-180 degrees; web maps draw them in place.
-    """
+    """Longitudes made continuous around ``lon0`` so a shape across the antimeridian stays
+    whole (vertices may lie beyond +/-180 degrees until :func:`cut_antimeridian`)."""
     return lon0 + (np.asarray(lons) - lon0 + 180.0) % 360.0 - 180.0
 
 
-def ring(lat: float, lon: float, km: float, segments: int = 128) -> Polygon:
-    """Geodesic circle of radius ``km`` around (lat, lon), counter-clockwise (RFC 7946)."""
+_WORLD = box(-180.0, -90.0, 180.0, 90.0)
+
+
+def cut_antimeridian(geometry: BaseGeometry) -> BaseGeometry:
+    """``geometry`` with every coordinate in range (RFC 7946, section 3.1.9): a shape drawn
+    continuously across +/-180 degrees is cut there into parts, each shifted by 360 degrees
+    into [-180, 180]; a shape already in range is returned as it is."""
+    xmin, _, xmax, _ = geometry.bounds
+    if xmin >= -180.0 and xmax <= 180.0:
+        return geometry
+    parts: list[BaseGeometry] = []
+    for shift in (-360.0, 0.0, 360.0):
+        piece = translate(geometry, xoff=shift).intersection(_WORLD)
+        parts.extend(_flat(piece))
+    polygons = [p for p in parts if isinstance(p, Polygon) and not p.is_empty]
+    if isinstance(geometry, Polygon | MultiPolygon):
+        polygons = [orient(p, sign=1.0) for p in polygons]
+        return polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
+    lines = [p for p in parts if isinstance(p, LineString) and not p.is_empty]
+    return lines[0] if len(lines) == 1 else MultiLineString(lines)
+
+
+def _flat(geometry: BaseGeometry) -> list[BaseGeometry]:
+    if hasattr(geometry, "geoms"):
+        return [part for member in geometry.geoms for part in _flat(member)]
+    return [geometry]
+
+
+def ring(lat: float, lon: float, km: float, segments: int = 128) -> Polygon | MultiPolygon:
+    """Geodesic circle of radius ``km`` around (lat, lon), counter-clockwise (RFC 7946),
+    cut in two where it crosses the antimeridian."""
     if km <= 0:
         raise GeoValueError(f"a ring needs a positive radius, not {km}")
     _check(lat, lon)
@@ -200,13 +233,15 @@ def ring(lat: float, lon: float, km: float, segments: int = 128) -> Polygon:
     lons, lats, _ = WGS84.fwd(
         np.full(segments, lon), np.full(segments, lat), bearings, np.full(segments, km * 1000.0)
     )
-    return orient(Polygon(np.column_stack((_unwrap(lons, lon), lats))), sign=1.0)
+    circle = orient(Polygon(np.column_stack((_unwrap(lons, lon), lats))), sign=1.0)
+    return cut_antimeridian(circle)
 
 
 def arc(
     lat: float, lon: float, km: float, bearing: float, half_width: float = 45.0, segments: int = 32
-) -> LineString:
-    """Geodesic arc at ``km`` from (lat, lon) spanning ``bearing`` +/- ``half_width`` degrees."""
+) -> LineString | MultiLineString:
+    """Geodesic arc at ``km`` from (lat, lon) spanning ``bearing`` +/- ``half_width`` degrees,
+    cut where it crosses the antimeridian."""
     if km <= 0:
         raise GeoValueError(f"an arc needs a positive radius, not {km}")
     _check(lat, lon)
@@ -217,7 +252,7 @@ def arc(
     lons, lats, _ = WGS84.fwd(
         np.full(segments, lon), np.full(segments, lat), bearings, np.full(segments, km * 1000.0)
     )
-    return LineString(np.column_stack((_unwrap(lons, lon), lats)))
+    return cut_antimeridian(LineString(np.column_stack((_unwrap(lons, lon), lats))))
 
 
 def path_distances_km(line_places: Sequence[Place], origin: Place) -> tuple[float, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import date
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from geo.cli import main, parse_args
+from geo.terminal import json_printable
 
 
 def test_parse_map_defaults() -> None:
@@ -169,3 +171,50 @@ def test_gazetteer_with_a_byte_order_mark_is_read(
     path.write_bytes(b"\xef\xbb\xbf" + csv_text.encode("utf-8"))
     assert main(["gazetteer", "validate", str(path)]) == 0
     assert "1 rows, all valid" in capsys.readouterr().out
+
+
+# -- nothing printed to a terminal carries control or escape characters -----------------------
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\u202e"
+
+
+def _no_controls(text: str) -> None:
+    assert not [c for c in text if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0]
+    assert "\u202e" not in text
+
+
+def test_geo_check_prints_ids_file_names_and_skips_without_escapes(tmp_path: Path) -> None:
+    line = "Soldiers set up a checkpoint outside Senaki, about 30 km (19 miles) from Poti.\n"
+    (tmp_path / f"evil{HOSTILE}.txt").write_text(line, encoding="utf-8")
+    (tmp_path / f"empty{HOSTILE}.txt").write_text("", encoding="utf-8")
+    geo = Path(sys.executable).with_name("geo")
+    for color in ("never", "always"):
+        command = [str(geo), "check", str(tmp_path), "--no-world", "--color", color]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        out = done.stdout
+        if color == "always":  # the verdict styles are the only escapes left
+            from geo.io._checktable import RESET, STYLES
+
+            assert STYLES["consistent"] in out
+            for style in (*STYLES.values(), RESET):
+                out = out.replace(style, "")
+        _no_controls(out + done.stderr)
+        assert "evil\\x1b]0;owned\\x07" in out
+        assert "skipped" in done.stderr and "empty\\x1b]0;owned" in done.stderr
+
+
+def test_error_lines_and_the_places_table_carry_no_escapes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["map", str(tmp_path / f"missing{HOSTILE}.txt"), "-o", str(tmp_path)]) == 3
+    err = capsys.readouterr().err
+    _no_controls(err)
+    assert "missing\\x1b]0;owned" in err
+    assert main(["places", "--no-world", "--text", f"Troops left Gori{HOSTILE} at dawn."]) == 0
+    _no_controls(capsys.readouterr().out)
+    assert main(["places", "--no-world", "--format", "jsonl", "--text", f"Gori{HOSTILE}."]) == 0
+    _no_controls(capsys.readouterr().out)
+    value = f"a{HOSTILE}\x9bz"
+    shown = json_printable(json.dumps(value, ensure_ascii=False))
+    _no_controls(shown)
+    assert json.loads(shown) == value

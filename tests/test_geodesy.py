@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely.geometry import LineString, Polygon
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
 
 from geo import geodesy
 from geo.errors import GeoValueError
@@ -107,12 +107,33 @@ def test_ring_is_counter_clockwise_and_at_the_radius() -> None:
         geodesy.ring(41.7, 44.8, 0)
 
 
-def test_ring_across_the_antimeridian_stays_whole() -> None:
+def _xs(geometry: object) -> np.ndarray:
+    import shapely
+
+    return shapely.get_coordinates(geometry)[:, 0]
+
+
+def test_ring_across_the_antimeridian_is_cut_into_parts_in_range() -> None:
+    """RFC 7946 3.1.9: a ring over +/-180 degrees is two polygons, each counter-clockwise,
+    every longitude in range, together as large as the circle."""
     shape = geodesy.ring(-17.0, 179.9, 100.0)
-    assert shape.is_valid
-    minx, _, maxx, _ = shape.bounds
-    assert maxx - minx < 3  # not a band around the whole globe
-    assert shape.contains(shape.centroid) and abs(shape.centroid.x - 179.9) < 0.1
+    assert isinstance(shape, MultiPolygon) and shape.is_valid and len(shape.geoms) == 2
+    assert all(part.exterior.is_ccw for part in shape.geoms)
+    assert np.all(np.abs(_xs(shape)) <= 180.0)
+    east, west = sorted(shape.geoms, key=lambda p: -p.centroid.x)
+    assert east.bounds[2] == pytest.approx(180.0) and west.bounds[0] == pytest.approx(-180.0)
+    whole = geodesy.ring(-17.0, 10.0, 100.0)  # the same circle away from the antimeridian
+    assert shape.area == pytest.approx(whole.area, rel=1e-3)
+
+
+def test_arcs_and_paths_across_the_antimeridian_are_cut_in_range() -> None:
+    arc = geodesy.arc(-18.1, 178.4, 200.0, bearing=90.0)
+    assert isinstance(arc, MultiLineString)
+    assert np.all(np.abs(_xs(arc)) <= 180.0)
+    path = geodesy.path_line([place(-18.0, 179.0), place(-17.0, -179.0), place(-16.0, -178.0)])
+    assert isinstance(path, MultiLineString) and np.all(np.abs(_xs(path)) <= 180.0)
+    assert path.length < 5  # the short way round, not across the whole globe
+    assert isinstance(geodesy.path_line([place(41.7, 44.8), place(42.0, 43.0)]), LineString)
 
 
 def test_arc_spans_the_given_sector() -> None:

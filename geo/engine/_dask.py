@@ -39,6 +39,7 @@ from geo.engine._parallel import (
     unpack_outcomes,
 )
 from geo.errors import GeoError, OutputError
+from geo.io._output_set import STAGING_PREFIX
 from geo.models import Article
 from geo.settings import DEFAULT_REFERENCE, GeocoderSpec, Settings
 
@@ -260,7 +261,7 @@ def save_partitioned(result: Result, out_dir: Path, partitions: int) -> Path:
     an interrupted run leaves either the previous folder or none, never a partial one.
     """
     target = out_dir / PARQUET_DIR
-    staging = Path(tempfile.mkdtemp(prefix=f".{PARQUET_DIR}.", suffix=".tmp", dir=out_dir))
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{PARQUET_DIR}.", dir=out_dir))
     try:
         events = write_partitioned(result.events_frame, staging / "events", partitions)
         places = write_partitioned(result.places_frame, staging / "places", partitions)
@@ -279,7 +280,7 @@ def _swap_folder(staging: Path, target: Path) -> None:
     """Replace ``target`` by ``staging`` with renames only (no half-written state visible)."""
     old: Path | None = None
     if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        old = target.with_name(f"{STAGING_PREFIX}old-{target.name}-{os.getpid()}")
         shutil.rmtree(old, ignore_errors=True)
         os.replace(target, old)
     os.replace(staging, target)

@@ -14,7 +14,9 @@ import gc
 import io
 import logging
 import multiprocessing
+import os
 import pickle
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -202,8 +204,20 @@ def _init_worker(analyser: AnalyseFn, claims: _Claims | None = None) -> None:
     and the claims this process and the workers share."""
     global _WORKER_ANALYSER, _WORKER_CLAIMS
     _WORKER_ANALYSER, _WORKER_CLAIMS = analyser, claims
+    _quiet_worker_signals()
     if isinstance(analyser, Analyser):
         analyser.toponymizer  # noqa: B018 - build it now, once, not on the first chunk
+
+
+def _quiet_worker_signals() -> None:
+    """In a worker: Ctrl-C (sent to the whole terminal process group) is for the main
+    process to handle, so it is ignored here (no worker traceback); SIGTERM and SIGHUP
+    end the worker quietly (not the main process's unwinding handler, inherited under
+    fork). The main process stops the workers as it unwinds."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
 
 
 class _Claims:
@@ -405,10 +419,13 @@ def _ordered_pool_map(
     ) as pool:
         try:
             for number, chunk in enumerate(chunks(articles, chunk_size)):
-                if _queued_in_pool(pending) < queue_limit:
+                outcomes: _Outcomes | None = None
+                if queue_limit and _queued_in_pool(pending) < queue_limit:
                     claims.open(number)
-                    outcomes: _Outcomes = pool.submit(_analyse_chunk, number, chunk)
-                else:
+                    outcomes = _submit(pool, number, chunk)
+                    if outcomes is None:  # no worker could start: this process goes on alone
+                        queue_limit = 0
+                if outcomes is None:
                     outcomes = outcomes_of(analyser, chunk)
                 pending.append((number, chunk, outcomes))
                 while pending and _is_ready(pending[0][2]):
@@ -427,6 +444,43 @@ def _ordered_pool_map(
             for _number, _chunk, outcomes in pending:
                 if isinstance(outcomes, Future):
                     outcomes.cancel()
+
+
+def _submit(pool: ProcessPoolExecutor, number: int, chunk: list[Article]) -> Future[Any] | None:
+    """``chunk`` sent to the pool; None when its worker processes cannot be started (a
+    process limit, no memory): the workers that did start are stopped, so nothing is left
+    waiting for work that never comes, and the caller analyses the chunk itself."""
+    try:
+        return pool.submit(_analyse_chunk, number, chunk)
+    except OSError as exc:
+        log.warning(
+            "cannot start worker processes (%s); analysing in this process alone",
+            exc.strerror or exc,
+        )
+        # The pool never got to run: stop the workers it had started (it knows them only
+        # in this private map) so that none waits for work forever.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        return None
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def capped_jobs(jobs: int) -> int:
+    """``jobs``, at most the usable cores (more processes than cores only add overhead);
+    says so when it caps."""
+    cores = usable_cores()
+    if jobs > cores:
+        log.warning("--jobs %d is more than the %d usable cores; using %d", jobs, cores, cores)
+        return cores
+    return jobs
 
 
 def _collect(

@@ -24,12 +24,12 @@ from itertools import groupby
 from typing import Any
 
 import geopandas as gpd
-from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo import geodesy
 from geo.claims import estimate_location
-from geo.errors import GeoError
+from geo.errors import GeoError, GeoValueError
 from geo.events import MOTION_KINDS
 from geo.models import Claim, Event, Mention, Place
 
@@ -137,7 +137,7 @@ def date_interval(when: date | None, precision: str) -> tuple[date, date] | None
     if when is None or precision == "unknown":
         return None
     if precision == "week":
-        return when, when + timedelta(days=6)
+        return when, when + timedelta(days=6) if when <= date.max - timedelta(days=6) else date.max
     if precision == "month":
         last = calendar.monthrange(when.year, when.month)[1]
         return when.replace(day=1), when.replace(day=last)
@@ -269,7 +269,7 @@ def event_geometry(event: Event) -> BaseGeometry | None:
 
 
 def _distance_to(reference: Place, geometry: BaseGeometry) -> float:
-    target = geometry.boundary if isinstance(geometry, Polygon) else geometry
+    target = geometry.boundary if isinstance(geometry, Polygon | MultiPolygon) else geometry
     point = target.representative_point()
     return geodesy.distance_between(reference.lat, reference.lon, point.y, point.x)
 
@@ -333,7 +333,7 @@ def _row(
         distance = geodesy.distance_km(reference, located[-1])
         closest = (
             geodesy.closest_approach_km(located, reference.lat, reference.lon)
-            if isinstance(geometry, LineString)
+            if isinstance(geometry, LineString | MultiLineString)
             else distance
         )
     return {
@@ -385,8 +385,13 @@ def events_to_frame(
     ``source_count``, ``estimated``, ``direction``)."""
     rows: list[dict[str, Any]] = []
     for feature in features_of(events):
-        geometry = event_geometry(feature.representative)
-        rows.append(_row(feature, geometry, reference, estimated=False, ring_on_reference=False))
+        try:
+            geometry = event_geometry(feature.representative)
+            rows.append(
+                _row(feature, geometry, reference, estimated=False, ring_on_reference=False)
+            )
+        except GeoValueError as exc:  # a geometry out of range: leave it out, name the report
+            _left_out(feature.representative, exc)
     unplaced = [e for e in events if not e.places]
     skipped = 0
     for event in unplaced:
@@ -396,19 +401,22 @@ def events_to_frame(
             continue
         geometry, claim = estimate
         on_reference = (
-            isinstance(geometry, Polygon)
+            isinstance(geometry, Polygon | MultiPolygon)
             and claim.reference is not None
             and claim.reference.id == reference.id
         )
-        rows.append(
-            _row(
+        try:
+            row = _row(
                 build_feature([event]),
                 geometry,
                 reference,
                 estimated=True,
                 ring_on_reference=on_reference,
             )
-        )
+        except GeoValueError as exc:
+            _left_out(event, exc)
+            continue
+        rows.append(row)
     _unique_ids(rows)
     log.info(
         "features: %d event features from %d events (%d unplaced skipped)",
@@ -417,6 +425,10 @@ def events_to_frame(
         skipped,
     )
     return _frame(rows, EVENT_COLUMNS)
+
+
+def _left_out(event: Event, exc: GeoValueError) -> None:
+    log.warning("%s: event %r left out of the map: %s", event.doc, event.quote[:60], exc)
 
 
 def _unique_ids(rows: list[dict[str, Any]]) -> None:
@@ -463,9 +475,9 @@ def place_rows(mentions: Iterable[Mention], reference: Place) -> Iterator[dict[s
 
 
 def _shape(geometry: BaseGeometry) -> str:
-    if isinstance(geometry, Polygon):
+    if isinstance(geometry, Polygon | MultiPolygon):
         return "ring"
-    if isinstance(geometry, LineString):
+    if isinstance(geometry, LineString | MultiLineString):
         return "arc"
     return "point" if isinstance(geometry, Point) else geometry.geom_type.lower()
 

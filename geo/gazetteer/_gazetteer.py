@@ -64,6 +64,10 @@ def _parse_float(path: Path, line: int, field: str, value: str, low: float, high
     return number
 
 
+#: A population or GeoNames id: ASCII digits, at most 15 of them.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,15}")
+
+
 def _parse_row(path: Path, line: int, row: dict[str, str]) -> Place:
     def text(field: str) -> str:
         return (row.get(field) or "").strip()
@@ -77,13 +81,15 @@ def _parse_row(path: Path, line: int, row: dict[str, str]) -> Place:
             f"{path}:{line}: field 'kind': {kind!r} is not one of {', '.join(PLACE_KINDS)}"
         )
     population_text = text("population") or "0"
-    if not population_text.isdigit():
+    if not _WHOLE_NUMBER.fullmatch(population_text):
         raise GazetteerError(
-            f"{path}:{line}: field 'population': {population_text!r} is not a whole number"
+            f"{path}:{line}: field 'population': {population_text[:40]!r} is not a whole "
+            "number of at most 15 digits"
         )
     geonameid_text = text("geonameid")
-    if geonameid_text and not geonameid_text.isdigit():
-        raise GazetteerError(f"{path}:{line}: field 'geonameid': {geonameid_text!r} is not an id")
+    if geonameid_text and not _WHOLE_NUMBER.fullmatch(geonameid_text):
+        shown = geonameid_text[:40]
+        raise GazetteerError(f"{path}:{line}: field 'geonameid': {shown!r} is not an id")
     aliases = tuple(a.strip() for a in text("aliases").split("|") if a.strip())
     return Place(
         id=place_id,
@@ -356,7 +362,7 @@ class Gazetteer:
         if candidates and not candidates[0].curated:
             towns = [c for c in candidates if not c.is_spread]
             candidates = towns + [c for c in candidates if c.is_spread] if towns else candidates
-            _refuse_ambiguous(name, towns)
+            _refuse_ambiguous(name, [c for c in towns if fold(c.name) == fold(name)])
         if not candidates:
             hint = ", ".join(sorted(p.name for p in self.curated)[:8])
             raise UnknownPlaceError(
@@ -537,7 +543,7 @@ def _coordinates(text: str) -> tuple[float, float] | None:
 
 
 def _refuse_ambiguous(name: str, towns: list[Place]) -> None:
-    """Raise when the two largest towns of a name are in different countries and the
+    """Raise when the two largest towns called ``name`` are in different countries and the
     second is at least 15 % the size of the first ("Tripoli": Libya or Lebanon)."""
     if len(towns) < 2:
         return

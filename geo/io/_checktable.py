@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from geo.claims import check_rows
 from geo.models import Check
+from geo.terminal import printable
 
 RESET = "\033[0m"
 #: ANSI styles per verdict; a conflict row is shown as CONFLICT.
@@ -42,8 +43,9 @@ def _width(text: str) -> int:
 
 
 def _fit(text: str, limit: int) -> str:
-    """One line, cut to ``limit`` cells with an ellipsis."""
-    flat = " ".join(text.split())
+    """One printable line (no control or escape characters), cut to ``limit`` cells with
+    an ellipsis."""
+    flat = printable(" ".join(text.split()))
     if _width(flat) <= limit:
         return flat
     out = ""

@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -29,6 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from geo.errors import GeoValueError, OutputError
+from geo.io._output_set import STAGING_PREFIX
 from geo.models import Check, Mention, Place
 from geo.settings import OUTPUT_FORMATS
 
@@ -62,7 +64,9 @@ def atomic_target(path: str | Path) -> Iterator[Path]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(
-            prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+            prefix=f"{STAGING_PREFIX}{target.stem}.",
+            suffix=f".tmp{target.suffix}",
+            dir=target.parent,
         )
         os.close(handle)
     except OSError as exc:
@@ -81,14 +85,14 @@ def atomic_target(path: str | Path) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def atomic_open(
-    path: str | Path, mode: str = "xb", encoding: str | None = None
+    path: str | Path, mode: str = "xb", encoding: str | None = None, errors: str | None = None
 ) -> Iterator[IO[Any]]:
     """A new file to write ``path`` through: flushed to disk and moved into place when the
     block ends without an error, deleted otherwise; OSError becomes OutputError."""
     target = Path(path)
     with atomic_target(target) as temporary:
         try:
-            with open(temporary, mode, encoding=encoding) as handle:
+            with open(temporary, mode, encoding=encoding, errors=errors) as handle:
                 yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -104,8 +108,9 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` atomically."""
-    return atomic_write_bytes(path, text.encode(encoding))
+    """Write ``text`` to ``path`` atomically (a character the encoding cannot hold, a lone
+    surrogate, is written as ``?``: no text can break the write)."""
+    return atomic_write_bytes(path, text.encode(encoding, errors="replace"))
 
 
 def save_map(m: folium.Map, path: str | Path) -> Path:
@@ -265,7 +270,7 @@ def write_geojson(
 
 def write_feature_collection(feature_texts: Iterable[str], path: str | Path) -> Path:
     """Write a FeatureCollection of Feature texts atomically, streamed as they come."""
-    with atomic_open(path, "x", encoding="utf-8") as handle:
+    with atomic_open(path, "x", encoding="utf-8", errors="replace") as handle:
         handle.write(_COLLECTION_HEAD)
         separator = ""
         for text in feature_texts:
@@ -276,6 +281,19 @@ def write_feature_collection(feature_texts: Iterable[str], path: str | Path) -> 
 
 
 # -- tables ----------------------------------------------------------------------------------
+#: A cell a spreadsheet would read as a formula starts with one of these (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def csv_safe(value: Any) -> Any:
+    """``value`` safe to open in a spreadsheet: text that starts with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return gets a leading ``'`` (as OWASP recommends), so it
+    is shown as text, never run as a formula; numbers (and numeric text) stay numbers."""
+    formula = isinstance(value, str) and value.startswith(_FORMULA_START)
+    return "'" + value if formula and _NUMBER.fullmatch(value) is None else value
+
+
 def _cell(value: Any) -> Any:
     value = jsonable(value)
     if isinstance(value, (list, dict)):
@@ -293,7 +311,10 @@ def tabular(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def write_csv(frame: gpd.GeoDataFrame, path: str | Path) -> Path:
-    """CSV with every property and the geometry as WKT (6 decimals) in column ``wkt``."""
+    """CSV with every property and the geometry as WKT (6 decimals) in column ``wkt``;
+    text cells neutralised against formulas (:func:`csv_safe`)."""
+    import pandas as pd
+
     table = tabular(frame)
     geometry = table.geometry.name
     wkt = [
@@ -301,6 +322,9 @@ def write_csv(frame: gpd.GeoDataFrame, path: str | Path) -> Path:
         for g in table.geometry
     ]
     rows = table.drop(columns=geometry)
+    for column in rows.columns:
+        if not pd.api.types.is_numeric_dtype(rows[column].dtype):
+            rows[column] = [csv_safe(v) for v in rows[column].tolist()]
     rows["wkt"] = wkt
     buffer = io.StringIO()
     rows.to_csv(buffer, index=False)
@@ -308,7 +332,8 @@ def write_csv(frame: gpd.GeoDataFrame, path: str | Path) -> Path:
 
 
 def write_checks_csv(checks: Sequence[Check], path: str | Path) -> Path:
-    """checks.csv: one row per distance claim and per cross-source conflict."""
+    """checks.csv: one row per distance claim and per cross-source conflict; text cells
+    neutralised against formulas (:func:`csv_safe`)."""
     from geo.claims import CHECK_COLUMNS, check_rows
 
     rows = check_rows(checks)
@@ -317,7 +342,7 @@ def write_checks_csv(checks: Sequence[Check], path: str | Path) -> Path:
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+        writer.writerow({k: "" if row.get(k) is None else csv_safe(row.get(k)) for k in columns})
     return atomic_write_text(path, buffer.getvalue())
 
 

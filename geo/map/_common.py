@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -61,7 +62,7 @@ def _clean(value: Any) -> Any:
 
 def esc(value: object) -> str:
     """HTML-escape anything for the page ('' for None/NaN). Braces become entities too, so
-    report text can never be read as template syntax."""
+    report text can never be read as template syntax, and bidi overrides become U+FFFD."""
     if type(value) is not str:
         value = _clean(value)
         if value is None:
@@ -69,7 +70,13 @@ def esc(value: object) -> str:
     text = html.escape(str(value), quote=True)
     if "{" in text or "}" in text:
         text = text.replace("{", "&#123;").replace("}", "&#125;")
+    if _BIDI.search(text):  # an override could show a quote in another order than it is
+        text = _BIDI.sub("\ufffd", text)
     return text
+
+
+#: Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069).
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _memo_esc() -> Callable[[object], str]:

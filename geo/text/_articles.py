@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -49,10 +50,61 @@ _WIRE_DATELINE = re.compile(
     r"\s*\((?P<agency>[A-Za-z .&-]{2,30})\)\s*[-–—]"
 )
 _DATELINE_WINDOW = 600
+_ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}(?!\d)")
 #: A date as a report or front matter states it in full: "Tuesday, 19 August 2008".
 _STATED_DATE = re.compile(
     rf"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?{_FULL_DATE}", re.IGNORECASE
 )
+
+
+#: Front matter is a few metadata lines; more than this is not front matter.
+FRONT_MATTER_MAX_CHARS = 64 * 1024
+#: Deepest nesting of lists and mappings accepted in front matter.
+FRONT_MATTER_MAX_DEPTH = 20
+#: Lone surrogates (from a ``\\ud800`` JSON escape or an undecodable file name byte) and
+#: NULs cannot be written to every format (UTF-8, GeoPackage); each becomes U+FFFD, one
+#: character for one, so offsets into the text stay right.
+_UNWRITABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """``value`` with every lone surrogate and NUL replaced by U+FFFD (same length)."""
+    return _UNWRITABLE.sub("\ufffd", value) if _UNWRITABLE.search(value) else value
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """A safe YAML loader for front matter: no aliases (so no alias bomb), nesting at most
+    :data:`FRONT_MATTER_MAX_DEPTH` deep, and dates and times left as text (so an
+    impossible ``2008-02-30`` is read by :func:`parse_date`, which says what is wrong)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in front matter", event.start_mark
+            )
+        self._depth += 1
+        try:
+            if self._depth > FRONT_MATTER_MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nested more than {FRONT_MATTER_MAX_DEPTH} deep",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 @dataclass
@@ -116,14 +168,17 @@ def parse_date(value: object, where: str = "") -> date:
     if isinstance(value, date):
         return value
     text = str(value).strip()
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        pass
+    prefix = f"{where}: " if where else ""
+    if _ISO_START.match(text):  # 2008-08-19, 2008-08-19T10:00:00+04:00: the day it names
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            raise ArticleError(
+                f"{prefix}{text[:40]!r} is not a calendar date; write it as YYYY-MM-DD"
+            ) from None
     full = isinstance(value, str) and _STATED_DATE.fullmatch(text) is not None
     parsed = _parse_date_text(text) if full else None
     if parsed is None:
-        prefix = f"{where}: " if where else ""
         raise ArticleError(f"{prefix}cannot read {text!r} as a date; write it as YYYY-MM-DD")
     return parsed
 
@@ -166,7 +221,13 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def decode(data: bytes, where: str) -> str:
-    """UTF-8 text, or Latin-1/cp1252 with a warning; binary data is an ArticleError."""
+    """UTF-8 text (UTF-16 with its byte-order mark), or Latin-1/cp1252 with a warning;
+    binary data is an ArticleError."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     if _looks_binary(data):
         raise ArticleError(f"{where}: binary data, not text; skipped")
     try:
@@ -186,15 +247,23 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, object], str]:
     """YAML front matter (between ``---`` lines at the very top) and the body after it."""
     if not text.startswith("---"):
         return {}, text
-    match = _FRONT_MATTER.match(text)
+    match = _FRONT_MATTER.match(text, endpos=FRONT_MATTER_MAX_CHARS + 16)
     if match is None:
+        if _FRONT_MATTER.match(text) is not None:
+            raise ArticleError(
+                f"{where}: front matter longer than {FRONT_MATTER_MAX_CHARS // 1024} KB; skipped"
+            )
         raise ArticleError(f"{where}: front matter opened with '---' is never closed")
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 2}" if mark is not None else ""
-        raise ArticleError(f"{where}:{line} malformed YAML front matter; skipped") from exc
+        problem = getattr(exc, "problem", None)
+        detail = f" ({problem})" if problem else ""
+        raise ArticleError(f"{where}:{line} malformed YAML front matter{detail}; skipped") from exc
+    except (ValueError, OverflowError, RecursionError) as exc:  # a number too large to read
+        raise ArticleError(f"{where}: unreadable value in front matter ({exc}); skipped") from exc
     if not isinstance(meta, dict):
         raise ArticleError(f"{where}: front matter must be 'key: value' lines")
     return {str(k).lower(): v for k, v in meta.items()}, text[match.end() :]
@@ -210,6 +279,7 @@ def _article(
 ) -> Article:
     if not text.strip():
         raise ArticleError(f"{where}: empty (no text); skipped")
+    text = clean_text(text)
     date_value = meta.get("published", meta.get("date"))
     when = parse_date(date_value, where) if date_value not in (None, "") else None
     source = meta.get("source")
@@ -218,14 +288,22 @@ def _article(
         when = when or dateline_date
         source = source or agency
     return Article(
-        doc=str(meta.get("id") or doc),
+        doc=_meta_text(meta.get("id") or doc, where),
         text=text,
-        source=str(source) if source else None,
+        source=_meta_text(source, where) if source else None,
         published=when or published,
-        title=str(meta["title"]) if meta.get("title") else None,
-        url=str(meta["url"]) if meta.get("url") else None,
+        title=_meta_text(meta["title"], where) if meta.get("title") else None,
+        url=_meta_text(meta["url"], where) if meta.get("url") else None,
         path=path,
     )
+
+
+def _meta_text(value: object, where: str) -> str:
+    """A metadata value as writable text; a value too large to show is an ArticleError."""
+    try:
+        return clean_text(str(value))
+    except (ValueError, RecursionError) as exc:  # int over 4300 digits, deep nesting
+        raise ArticleError(f"{where}: unreadable metadata value ({exc}); skipped") from exc
 
 
 def read_text_file(path: Path, published: date | None = None) -> Article:
@@ -277,6 +355,10 @@ def iter_jsonl(path: Path, published: date | None = None) -> Iterator[Article | 
                 )
             except json.JSONDecodeError as exc:
                 yield Skipped(where, f"{where}: broken JSON ({exc.msg}); line skipped")
+            except RecursionError:
+                yield Skipped(where, f"{where}: JSON nested too deeply; line skipped")
+            except ValueError as exc:  # an integer over 4300 digits, and the like
+                yield Skipped(where, f"{where}: unreadable JSON value ({exc}); line skipped")
             except ArticleError as exc:
                 yield Skipped(where, str(exc))
 
@@ -308,6 +390,19 @@ def _read_bytes(path: Path) -> bytes:
 # -- paths -------------------------------------------------------------------------------
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files named, and readable files under folders (recursively, sorted)."""
+    files: list[Path] = []
+    seen: set[str] = set()
+    for item in _each_file(paths):
+        key = os.path.realpath(item)
+        if key in seen:  # the same file named twice (or through a link) is read once
+            log.info("%s: given more than once; read once", item)
+            continue
+        seen.add(key)
+        files.append(item)
+    return files
+
+
+def _each_file(paths: Iterable[str | Path]) -> list[Path]:
     files: list[Path] = []
     for item in paths:
         path = Path(item)

@@ -309,6 +309,18 @@ def _resolve_deictic(text: str, published: date) -> ResolvedDate:
 
 
 def _resolve(kind: str, text: str, published: date | None, anchor: date | None) -> ResolvedDate:
+    """The date ``text`` (a match of ``kind``) means; unknown where counting from
+    ``published`` or ``anchor`` would leave the calendar (a report dated 0001-01-01 saying
+    "last week", or 9999-12-31 saying "next week")."""
+    try:
+        return _resolve_kind(kind, text, published, anchor)
+    except OverflowError:
+        return UNKNOWN
+
+
+def _resolve_kind(
+    kind: str, text: str, published: date | None, anchor: date | None
+) -> ResolvedDate:
     lowered = text.lower()
     if kind == "iso":
         try:

@@ -490,3 +490,51 @@ def test_a_chunk_analysed_stage_by_stage_equals_one_article_at_a_time(
     assert len(skipped) == 3 and "internal error (KeyError" in skipped[1]
     assert any(isinstance(o, ArticleOutput) and o.events for o in chunked)
     assert any(isinstance(o, ArticleOutput) and o.claims for o in chunked)
+
+
+# -- bounds: --jobs capped at the cores, workers that cannot start ----------------------------
+_NO_FORK_SCRIPT = """
+import os, sys
+from geo.engine._parallel import ArticleOutput, analyse_each
+from geo.models import Article
+
+real_fork, forks = os.fork, []
+
+def limited_fork():
+    forks.append(1)
+    if len(forks) > 1:  # the second worker meets the process limit
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    return real_fork()
+
+os.fork = limited_fork
+
+def analyse(article):
+    return ArticleOutput(article.doc)
+
+articles = [Article(doc=f"d{i}", text="Alpha bravo") for i in range(50)]
+done = [a.doc for a, _ in analyse_each(articles, analyse, jobs=3, chunk_size=4)]
+assert done == [a.doc for a in articles], done
+print("ok", len(done))
+"""
+
+
+def test_workers_that_cannot_start_leave_this_process_to_finish_without_hanging() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_FORK_SCRIPT], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ok", "50"]
+    assert "Traceback" not in done.stderr
+    assert "cannot start worker processes (Resource temporarily unavailable)" in done.stderr
+
+
+def test_jobs_are_capped_at_the_usable_cores(caplog: pytest.LogCaptureFixture) -> None:
+    from geo.engine._parallel import capped_jobs, usable_cores
+
+    cores = usable_cores()
+    assert capped_jobs(cores) == cores and not caplog.text
+    assert capped_jobs(1000) == cores
+    assert f"--jobs 1000 is more than the {cores} usable cores; using {cores}" in caplog.text

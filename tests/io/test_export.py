@@ -289,3 +289,97 @@ def test_save_map_writes_the_page_atomically(tmp_path: Path, frames: dict[str, A
     page = path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "GeoMap.markReady" in page
     assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
+
+
+# -- CSV cells are safe to open in a spreadsheet ----------------------------------------------
+def test_csv_cells_that_look_like_formulas_are_neutralised(
+    curated_gazetteer: Any, tmp_path: Path
+) -> None:
+    """Ids, sources and quotes that start as a formula would (a bullet list in a report
+    is enough) come out with a leading quote in checks.csv, events.csv and places.csv;
+    numbers, negative ones too, stay numbers."""
+    from geo.engine._pipeline import analyse_articles
+    from geo.io._export import csv_safe, write_outputs
+    from geo.models import Article
+    from geo.settings import Settings
+
+    text = (
+        "- Soldiers set up a checkpoint outside Senaki, about 30 km (19 miles) from Poti.\n"
+        "- A column of armoured vehicles left Gori and drove towards Tskhinvali.\n"
+    )
+    articles = [
+        Article(doc="=HYPERLINK(1)", text=text, source="@SUM(1+1)"),
+        Article(doc="+cmd", text=text, source="\tTab"),
+    ]
+    result = analyse_articles(articles, curated_gazetteer, Settings(world=False))
+    write_outputs(result, tmp_path, formats=("geojson", "csv"))
+    cells = []
+    for name in ("checks.csv", "events.csv", "places.csv"):
+        with (tmp_path / name).open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        assert len(rows) > 1, name
+        cells += [cell for row in rows[1:] for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+    assert not [c for c in cells if c.startswith("-") and not _is_number(c)]
+    assert {"'=HYPERLINK(1)", "'+cmd", "'@SUM(1+1)", "'\tTab"} <= set(cells)
+    assert any(c.startswith("'- Soldiers") for c in cells)
+    assert [csv_safe(v) for v in (-3.5, "-3.5", "+2", "1e-3", "-", "=1+1")] == [
+        -3.5,
+        "-3.5",
+        "+2",
+        "1e-3",
+        "'-",
+        "'=1+1",
+    ]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_a_claim_near_the_antimeridian_maps_with_every_coordinate_in_range(
+    gazetteer: Any, tmp_path: Path
+) -> None:
+    """200 km east of Suva lies past 180 degrees: the run goes on and events.geojson holds
+    only longitudes in range (the arc cut at the antimeridian)."""
+    from geo.engine._pipeline import analyse_articles
+    from geo.io._export import write_outputs
+    from geo.models import Article
+    from geo.settings import Settings
+
+    text = "Russian checkpoints stood 200 km east of Suva. A second ring lay 150 km from Suva."
+    settings = Settings(reference="Suva")
+    result = analyse_articles([Article(doc="fiji", text=text)], gazetteer, settings)
+    write_outputs(result, tmp_path)
+    features = json.loads((tmp_path / "events.geojson").read_text(encoding="utf-8"))["features"]
+    assert features
+    for feature in features:
+        xs = shapely.get_coordinates(shapely.from_geojson(json.dumps(feature["geometry"])))[:, 0]
+        assert np.all(np.abs(xs) <= 180.0), feature["properties"]["quote"]
+
+
+def test_a_geometry_out_of_range_leaves_its_event_out_naming_the_report(
+    curated_gazetteer: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from geo.engine._pipeline import analyse_articles
+    from geo.features import _features
+    from geo.models import Article
+    from geo.settings import Settings
+
+    text = "A column of armoured vehicles left Gori and drove towards Tskhinvali."
+    result = analyse_articles(
+        [Article(doc="report-7", text=text)], curated_gazetteer, Settings(world=False)
+    )
+    assert result.events
+
+    def out_of_range(event: Any) -> None:
+        raise GeoValueError("coordinate lat=1, lon=181 is outside WGS84 ranges")
+
+    monkeypatch.setattr(_features, "event_geometry", out_of_range)
+    frame = _features.events_to_frame(result.events, result.reference)
+    assert len(frame) == 0
+    assert "report-7: event" in caplog.text and "lon=181" in caplog.text

@@ -4,9 +4,13 @@ whole-table paths give."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
+import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +26,7 @@ from geo.io._export import (
     write_feature_collection,
     write_geojson,
 )
-from geo.io._output_set import MANIFEST, OutputSet, remove_leftovers, verify
+from geo.io._output_set import MANIFEST, OutputSet, file_digest, remove_leftovers, verify
 
 
 def _write(path: Path, text: str) -> Path:
@@ -90,14 +94,43 @@ def test_stale_leftovers_of_killed_runs_go_and_fresh_ones_stay(tmp_path: Path) -
     stale_dir = tmp_path / ".geo-staging-abc123"
     stale_dir.mkdir()
     _write(stale_dir / "events.geojson", "{")
-    stale_tmp = _write(tmp_path / ".places.x1y2.tmp.geojson", "{")
-    fresh_tmp = _write(tmp_path / ".events.z9.tmp.geojson", "{")
+    stale_tmp = _write(tmp_path / ".geo-staging-places.x1y2.tmp.geojson", "{")
+    fresh_tmp = _write(tmp_path / ".geo-staging-events.z9.tmp.geojson", "{")
     mine = _write(tmp_path / "keep.tmp", "not ours: no leading dot")
     hour_ago = time.time() - 3600
     for path in (stale_dir, stale_tmp, mine):
         os.utime(path, (hour_ago, hour_ago))
     assert remove_leftovers(tmp_path) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == [fresh_tmp.name, mine.name]
+
+
+def test_hidden_entries_of_the_user_are_never_leftovers(tmp_path: Path) -> None:
+    """Old hidden files and folders whose names merely contain ``.tmp`` are the user's."""
+    (tmp_path / ".tmp").mkdir()
+    _write(tmp_path / ".tmp" / "cache.bin", "x")
+    _write(tmp_path / ".env.tmpl", "KEY=\n")
+    (tmp_path / ".backup.tmp").mkdir()
+    _write(tmp_path / ".backup.tmp" / "thesis.docx", "chapter one\n")
+    _write(tmp_path / ".places.x1y2.tmp.geojson", "{")  # the old temp pattern, not ours now
+    hour_ago = time.time() - 3600
+    for path in tmp_path.rglob("*"):
+        os.utime(path, (hour_ago, hour_ago))
+    before = _tree(tmp_path)
+    assert remove_leftovers(tmp_path) == 0
+    with OutputSet(tmp_path) as outputs:
+        _write(outputs.path("a.txt"), "alpha\n")
+        outputs.commit({})
+    after = _tree(tmp_path)
+    assert {name: after[name] for name in before} == before
+
+
+def test_temporary_files_carry_the_staging_prefix(tmp_path: Path) -> None:
+    from geo.io._export import atomic_target
+
+    with atomic_target(tmp_path / "events.geojson") as temporary:
+        assert temporary.name.startswith(".geo-staging-")
+        _write(temporary, "{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.geojson"]
 
 
 def test_plain_names_only(tmp_path: Path) -> None:
@@ -192,3 +225,228 @@ def test_place_tallies_from_mentions_equal_those_from_the_frame(sample_result) -
         assert (a.docs, a.texts, a.reasons) == (b.docs, b.texts, b.reasons)
     assert sum(t.mentions for t in direct) == len(sample_result.places_frame)
     assert max(t.mentions for t in direct) > 1  # a place named more than once is one tally
+
+
+# -- the tool deletes only what it wrote ------------------------------------------------------
+def _commit(folder: Path, **files: str) -> None:
+    with OutputSet(folder) as outputs:
+        for name, text in files.items():
+            _write(outputs.path(name.replace("_", ".")), text)
+        outputs.commit({"read": 0})
+
+
+def _forge(folder: Path, outputs: dict[str, object], **extra: object) -> None:
+    record = {"generator": "geo", "read": 0, "processed": 0, "skipped": [], **extra}
+    _write(folder / MANIFEST, json.dumps({**record, "outputs": outputs}))
+
+
+def _tree(folder: Path) -> dict[str, bytes | None]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def test_a_run_json_naming_the_parent_folder_deletes_nothing_outside(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    precious = _write(tmp_path / "precious.txt", "keep\n")
+    _write(out / MANIFEST, '{"outputs": {"..": {}}}')
+    with pytest.raises(OutputError, match=r"run\.json: left alone"), OutputSet(out):
+        pass
+    assert precious.read_text(encoding="utf-8") == "keep\n"
+    assert (out / MANIFEST).read_text(encoding="utf-8") == '{"outputs": {"..": {}}}'
+
+
+def test_a_foreign_or_malformed_run_json_is_reported_and_left_alone(tmp_path: Path) -> None:
+    notes = _write(tmp_path / "notes.txt", "my notes\n")
+    digest = {"bytes": 9, "sha256": hashlib.sha256(b"my notes\n").hexdigest()}
+    for text in (
+        json.dumps({"outputs": {"notes.txt": digest}}),  # no mark of ours
+        json.dumps({"generator": "geo", "outputs": {"notes.txt": {}}}),  # no digest
+        "[" * 100_000 + "]" * 100_000,  # deeper than the parser goes
+        "not json at all",
+        json.dumps({"generator": "geo", "outputs": {"/etc/passwd": digest}}),
+    ):
+        _write(tmp_path / MANIFEST, text)
+        with pytest.raises(OutputError, match="left alone"), OutputSet(tmp_path) as outputs:
+            outputs.commit({})
+        assert notes.read_text(encoding="utf-8") == "my notes\n"
+        assert (tmp_path / MANIFEST).read_text(encoding="utf-8") == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", MANIFEST]
+
+
+def test_a_folder_named_run_json_is_never_deleted(tmp_path: Path) -> None:
+    folder = tmp_path / MANIFEST
+    folder.mkdir()
+    _write(folder / "thesis.docx", "chapter one\n")
+    with pytest.raises(OutputError, match="left alone"), OutputSet(tmp_path) as outputs:
+        _write(outputs.path("a.txt"), "alpha\n")
+        outputs.commit({})
+    assert (folder / "thesis.docx").read_text(encoding="utf-8") == "chapter one\n"
+
+
+def test_only_plain_regular_files_the_own_record_lists_unchanged_are_removed(
+    tmp_path: Path,
+) -> None:
+    """A record of ours that (edited by hand) lists a nested path, a folder and a file the
+    user changed since: none of them goes; the file that is still as written goes."""
+    out = tmp_path / "out"
+    _commit(out, old_csv="doc\n")
+    record = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    (out / "sub").mkdir()
+    _write(out / "sub" / "x.txt", "nested\n")
+    (out / "keepdir").mkdir()
+    _write(out / "keepdir" / "y.txt", "mine\n")
+    _write(out / "edited.txt", "written by geo\n")
+    listed = {"old.csv": record["outputs"]["old.csv"]}
+    for name in ("keepdir", "edited.txt"):
+        listed[name] = file_digest(out / name)
+    _write(out / "edited.txt", "then changed by the user\n")
+    _forge(out, listed)
+    before = _tree(out)
+    _commit(out, new_txt="new\n")
+    after = _tree(out)
+    assert "old.csv" not in after
+    for name in ("sub/x.txt", "keepdir/y.txt", "edited.txt"):
+        assert after[name] == before[name]
+    assert verify(out) == []
+
+
+def test_an_output_never_replaces_a_folder_of_the_user(tmp_path: Path) -> None:
+    (tmp_path / "parts").mkdir()
+    _write(tmp_path / "parts" / "mine.txt", "mine\n")
+    with pytest.raises(OutputError, match="in the way"), OutputSet(tmp_path) as outputs:
+        outputs.path("parts").mkdir()
+        _write(outputs.path("parts") / "p0.txt", "zero\n")
+        outputs.commit({})
+    assert (tmp_path / "parts" / "mine.txt").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_geo_map_into_a_folder_with_a_foreign_run_json_stops_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "p" / "out"
+    out.mkdir(parents=True)
+    precious = _write(tmp_path / "p" / "precious.txt", "keep\n")
+    _write(out / MANIFEST, '{"outputs":{"..":{}}}')
+    assert main(["map", "--no-world", "-o", str(out)]) == 5
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "run.json: left alone" in err
+    assert precious.read_text(encoding="utf-8") == "keep\n"
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST]
+
+
+# -- geo verify opens only plain names inside the folder --------------------------------------
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Fail (rather than hang) when the block takes longer than ``seconds``."""
+
+    def _late(signum: int, frame: object) -> None:
+        raise TimeoutError(f"took over {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, _late)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_verify_opens_no_path_outside_the_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    _write(tmp_path / "outside.txt", "x")
+    some = {"bytes": 1, "sha256": "0" * 64}
+    names = ["/dev/zero", "/etc/shadow", "../outside.txt", "sub/file.txt", "."]
+    _forge(out, dict.fromkeys(names, some))
+    with _deadline(5):
+        problems = verify(out)
+    assert len(problems) == len(names)
+    assert all("is not a plain file name; not opened" in p for p in problems)
+
+
+def test_verify_reads_no_link_device_or_pipe(tmp_path: Path) -> None:
+    (tmp_path / "events.geojson").symlink_to("/dev/zero")
+    (tmp_path / "places.geojson").symlink_to(tmp_path.parent)
+    os.mkfifo(tmp_path / "checks.csv")
+    some = {"bytes": 1, "sha256": "0" * 64}
+    _forge(tmp_path, dict.fromkeys(("events.geojson", "places.geojson", "checks.csv"), some))
+    with _deadline(5):
+        problems = verify(tmp_path)
+    assert len(problems) == 3
+    assert all("not a regular file" in p for p in problems)
+
+
+def test_geo_verify_of_a_deeply_nested_run_json_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(tmp_path / MANIFEST, '{"outputs":' * 200_000 + "1" + "}" * 200_000)
+    assert main(["verify", str(tmp_path)]) == 5
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "left alone" in err
+
+
+# -- signals and concurrent runs ---------------------------------------------------------------
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_while_writing_leaves_the_previous_set_and_no_staging(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    signum: int,
+    code: int,
+) -> None:
+    import geo.io as export  # where geo map's write_files finds it
+
+    out = tmp_path / "out"
+    _commit(out, events_geojson="{}\n")
+    before = _tree(out)
+    real = export.write_outputs
+
+    def signalled(*args: object, **kwargs: object) -> object:
+        written = real(*args, **kwargs)  # type: ignore[arg-type]
+        os.kill(os.getpid(), signum)
+        time.sleep(5)  # the handler interrupts this
+        return written
+
+    monkeypatch.setattr(export, "write_outputs", signalled)
+
+    def not_geos(signum: int, frame: object) -> None:  # (without geo's, the test stops here)
+        raise RuntimeError("geo map installed no handler of its own")
+
+    handlers = {s: signal.signal(s, not_geos) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        code_seen = _timed_main(["-q", "map", "--no-world", "-o", str(out)])
+        assert {s: signal.getsignal(s) for s in handlers} == dict.fromkeys(handlers, not_geos)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert code_seen == code
+    assert _tree(out) == before and verify(out) == []
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and signal.Signals(signum).name in err
+
+
+def _timed_main(argv: list[str]) -> int:
+    started = time.monotonic()
+    code = main(argv)
+    assert time.monotonic() - started < 5
+    return code
+
+
+def test_a_second_run_into_a_folder_in_use_stops_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import fcntl
+
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = os.open(out, os.O_RDONLY)  # as a first run holds it
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main(["-q", "map", "--no-world", "-o", str(out)]) == 5
+    finally:
+        os.close(holder)
+    assert "another geo map is writing into this folder" in capsys.readouterr().err
+    assert list(out.iterdir()) == []
