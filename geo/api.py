@@ -265,7 +265,8 @@ def write_files(
     offline: bool = False,
     extra: Iterable[Any] = (),
 ) -> list[Path]:
-    """Write a run's set of files into ``directory`` (the set ``geo map`` writes).
+    """Write a run's set of files into ``directory`` (the set ``geo map`` writes) and return
+    the paths of the set, ``run.json`` last.
 
     Every file is staged and the set committed at the end (``run.json`` last): a failure or
     a kill leaves the folder's previous complete set, or no ``run.json``, never half a file.
@@ -277,13 +278,11 @@ def write_files(
     ensure_writable(directory)
     page = map_html(build_map(run, offline=offline))
     with OutputSet(directory) as outputs:
-        written = write_outputs(run, outputs.workdir, formats=formats)
-        written.extend(add(outputs.workdir) for add in extra)
-        written.append(atomic_write_text(outputs.path("map.html"), page))
-        record = run_record(run)
-        outputs.commit(record)
-    written.append(directory / "run.json")
-    return written
+        write_outputs(run, outputs.workdir, formats=formats)
+        for add in extra:
+            add(outputs.workdir)
+        atomic_write_text(outputs.path("map.html"), page)
+        return outputs.commit(run_record(run))
 
 
 def run_record(run: Run) -> dict[str, object]:

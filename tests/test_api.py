@@ -94,6 +94,9 @@ def test_explore_is_a_folium_map_and_passes_options_on(convoy: geo.Result) -> No
 def test_to_files_writes_the_set_geo_map_writes(convoy: geo.Result, tmp_path: Path) -> None:
     written = convoy.to_files(tmp_path / "out", formats=("csv",))
     names = {p.name for p in written}
+    assert written[-1].name == "run.json"
+    # the paths of the committed set, not of the staging folder it was written in
+    assert all(p.parent == tmp_path / "out" and p.is_file() for p in written)
     assert {"events.geojson", "places.geojson", "checks.csv", "map.html", "run.json"} <= names
     assert {"events.csv", "places.csv"} <= names
     record = json.loads((tmp_path / "out" / "run.json").read_text())
