@@ -212,6 +212,8 @@ def analyse_subject(units: Sequence[Unit], lo: int, hi: int, lexicon: Lexicon) -
         if unit.actor.type == "group":
             subject.groups.append(unit.actor.actor)
             continue
+        if position > 0 and lexicon.word("locative", np[position - 1].low):
+            continue  # "rebels in Ukraine": where the force is, not who it is
         coordinated = position > 0 and np[position - 1].low in ("and", ",") and actors
         if (not actors or coordinated) and unit.actor.actor not in actors:
             actors.append(unit.actor.actor)

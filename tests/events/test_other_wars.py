@@ -58,6 +58,7 @@ def test_what_monitors_could_not_do_is_no_event() -> None:
         ("Russia-backed separatists seized Donetsk on Sunday.", "separatists"),
         ("Syrian troops captured Aleppo on Sunday.", "Syria"),
         ("Russian peacekeepers stayed in Stepanakert on Sunday.", "Russia"),
+        ("Rebels in eastern Ukraine seized Donetsk on Sunday.", "rebels"),
     ],
 )
 def test_a_group_against_the_state_is_not_the_state(text: str, actor: str) -> None:
