@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -477,6 +478,27 @@ def _keep(frame: Frame) -> bool:
     return frame.estimable and frame.actor is not None and frame.kind not in MOTION_KINDS
 
 
+#: Where an actor comes from when the clause itself names it.
+_NAMED_ACTOR = frozenset({"subject", "agent", "premodifier", "possessive"})
+_WORDS = re.compile(r"[a-z][a-z'-]*")
+
+
+def _armed(frame: Frame, lexicon: Lexicon) -> bool:
+    """Whether the frame is about armed forces: its sentence says so ("troops", "shelling",
+    "ceasefire"), or, for anything but an attack, the clause names the force that acts
+    (a state or an armed group). Sport, lotteries, trade and people travelling are not."""
+    if frame.kind == "exchange" or "+continuation" in frame.rule:
+        return True  # an exchange's trigger needs prisoners; a continuation, its movement
+    words = _WORDS.findall(frame.sentence.text.lower())
+    if any(lexicon.word("armed", w) for w in words):
+        return True
+    if frame.kind == "attack" or frame.actor is None:
+        return False
+    # a force that withdraws or takes a place: any actor will do; one that moves or is
+    # somewhere: only one its own clause names (not "Americans" two sentences back)
+    return frame.kind in ("withdrawal", "occupation") or frame.actor_source in _NAMED_ACTOR
+
+
 def _dedupe(frames: Iterable[Frame]) -> list[Frame]:
     best: dict[tuple[int, str, str | None, tuple[str, ...], str], Frame] = {}
     order: list[tuple[int, str, str | None, tuple[str, ...], str]] = []
@@ -635,7 +657,12 @@ def _without_restated_headline(frames: list[Frame], text: str) -> list[Frame]:
 def extract_events(article: Article, mentions: Sequence[Mention]) -> list[Event]:
     """Events of one article: kind, actor, ordered places, status, date and evidence. A
     headline's event that the body tells again is the body's event (one feature, not two)."""
-    frames = [f for f in extract_frames(article, mentions, placeless=False) if _keep(f)]
+    lexicon = load_lexicon()
+    frames = [
+        f
+        for f in extract_frames(article, mentions, lexicon, placeless=False)
+        if _keep(f) and _armed(f, lexicon)
+    ]
     frames = [_departure_as_withdrawal(f) for f in _dedupe(frames)]
     events = [_to_event(f, article) for f in _without_restated_headline(frames, article.text)]
     log.debug("events: %d in %s", len(events), article.doc)

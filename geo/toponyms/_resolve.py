@@ -375,9 +375,14 @@ def shares(scores: list[float]) -> list[float]:
     return [e / total for e in exps]
 
 
+#: A city this populous inside the first-level region of its name is what the bare name
+#: means ("Kherson", "Donetsk", "Idlib": the city, not the oblast or governorate).
+CITY_OVER_REGION_POPULATION = 10_000
+
+
 def _city_region_pairs(candidates: Sequence[Place]) -> tuple[tuple[int, int, str], ...]:
     """``(region, city, note)`` for each first-level region among ``candidates`` and the
-    first city of 100,000 people in it that shares its name (New York)."""
+    first city of 10,000 people in it that shares its name (New York, Kherson)."""
     pairs = []
     for i, region in enumerate(candidates):
         if region.kind != "admin1":
@@ -387,7 +392,7 @@ def _city_region_pairs(candidates: Sequence[Place]) -> tuple[tuple[int, int, str
                 city.kind in ("city", "town")
                 and city.country == region.country
                 and fold(city.admin1) == fold(region.admin1 or region.name)
-                and city.population >= 100_000
+                and city.population >= CITY_OVER_REGION_POPULATION
             ):
                 pairs.append((i, j, f"the city, not the region {region.name!r}"))
                 break

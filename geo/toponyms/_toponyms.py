@@ -80,6 +80,7 @@ class Toponymizer:
         capitals = capital_mentions(article, found, self.gazetteer, self._capital_ids)
         if capitals:
             found = sorted(found + capitals, key=lambda m: (m.start, m.end))
+        found = [m for m in found if not _is_date_word(text, m)]
         back = back_reference_mentions(article, found)
         if back:
             found = sorted(found + back, key=lambda m: (m.start, m.end))
@@ -280,6 +281,24 @@ class _Phrase:
     end: int
     quote_start: int
     country: Mention | None = None
+
+
+_MONTH_WORD = re.compile(
+    r"(?i)(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)\.?|january|february|march|"
+    r"april|june|july|august|september|october|november|december"
+)
+_DAY_AFTER = re.compile(r"\.?\s{0,3}\d{1,2}(?:st|nd|rd|th)?\b")
+_DAY_BEFORE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s{1,3}$")
+
+
+def _is_date_word(text: str, mention: Mention) -> bool:
+    """A month written beside a day ("KHERSON, Nov 11", "on 9 May") is a date, not a
+    town that happens to share its name."""
+    if mention.type != "toponym" or not _MONTH_WORD.fullmatch(mention.text):
+        return False
+    after = _DAY_AFTER.match(text, mention.end) is not None
+    before = _DAY_BEFORE.search(text, max(0, mention.start - 8), mention.start) is not None
+    return after or before
 
 
 def capital_mentions(

@@ -66,3 +66,22 @@ def test_a_group_against_the_state_is_not_the_state(text: str, actor: str) -> No
     government, while "Russian peacekeepers" are Russia's."""
     events = geo.extract(text, published="2019-01-07").events
     assert list(events["actor"]) == [actor], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jones hit the tying three-pointer in Memphis on Saturday.",
+        "The jackpot was hit by a ticket sold in Addis Ababa on Friday.",
+        "The city deployed salt trucks across Toronto overnight.",
+        "The singer moved to Austin last year.",
+        "Leeds held Fulham to a draw on Saturday.",
+    ],
+)
+def test_sport_lottery_and_daily_life_are_no_events(text: str) -> None:
+    assert geo.extract(text, published="2018-02-03").events.empty, text
+
+
+def test_an_armed_sentence_still_gives_its_event() -> None:
+    events = geo.extract("Rebel fighters hit Homs with rockets on Friday.", published="2018-02-03")
+    assert list(events.events["kind"]) == ["attack"]
