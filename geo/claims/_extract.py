@@ -63,7 +63,14 @@ _REFERENCE_SKIP = re.compile(
     re.VERBOSE,
 )
 _CAPITAL_WORD = re.compile(r"capital(?:\s+city)?\b", re.I)
-_POSSESSIVE_CAPITAL = re.compile(r"\s*['’]s\s+capital(?:\s+city)?\b", re.I)
+_POSSESSIVE_CAPITAL = re.compile(r"\s*['’]s\s+(?:[a-z]+\s+)?capital(?:\s+city)?\b", re.I)
+#: A descriptive phrase between the relation and the place it describes: "the rebel
+#: stronghold of Benghazi", "the northern port of Hodeidah".
+_DESCRIBED = re.compile(r"(?:the[ \t]+)?(?:[a-z][\w'’-]*[ \t]+){0,3}?[a-z][\w'’-]*[ \t]+of[ \t]+")
+_APPOSITION = re.compile(r"[ \t]*,[ \t]*")
+_OWNED_CAPITAL = re.compile(
+    r"(?:[A-Z][\w-]*[ \t]+){0,3}?[A-Z][\w-]*['’]s[ \t]+(?:[a-z]+[ \t]+)?capital(?:[ \t]+city)?"
+)
 _ANAPHOR = re.compile(r"\s*the\s+(?P<kind>town|city|village|base|port)\b", re.I)
 _ANAPHOR_KINDS: dict[str, tuple[str, ...]] = {
     "town": ("town", "city", "village"),
@@ -345,6 +352,9 @@ class _Document:
             if possessive and mention.place.kind == "country":
                 return self._capital_ref(position, possessive.end(), mention.place.country, "")
             if possessive:
+                named = self._apposed(possessive.end())  # "X's regional capital, Y"
+                if named is not None:
+                    return _Reference(named.place, text[start : named.end], named.end)
                 surface = text[start : possessive.end()]
                 note = f"no capital is known for {mention.place.name} (only countries' capitals)"
                 return _Reference(None, surface, possessive.end(), note)
@@ -353,6 +363,15 @@ class _Document:
                 return self._capital_ref(position, capital_word.end(), mention.place.country, "")
             if mention.type == "toponym":
                 return _Reference(mention.place, text[start : mention.end], mention.end)
+        owned = _OWNED_CAPITAL.match(text, start) if mention is None else None
+        named_beside = self._apposed(owned.end()) if owned is not None else None
+        if owned is not None and named_beside is not None:  # "Karabakh's capital, Y"
+            return _Reference(named_beside.place, text[start : named_beside.end], named_beside.end)
+        described = _DESCRIBED.match(text, start) if mention is None else None
+        if described is not None:
+            named = self.mention_at(described.end())
+            if named is not None and named.type == "toponym" and named.place is not None:
+                return _Reference(named.place, text[start : named.end], named.end)
         adjective = re.compile(r"([A-Z][\w'’-]+)\s+capital\b").match(text, start)
         if adjective:
             country = self.gazetteer.demonym_country(adjective.group(1))
@@ -365,6 +384,14 @@ class _Document:
         surface = words.group(1).strip() if words else ""
         end = words.end() if words else position
         return _Reference(None, surface, end, "reference is not a known place")
+
+    def _apposed(self, end: int) -> Mention | None:
+        """The named place set beside a phrase by a comma ("its capital, Stepanakert")."""
+        comma = _APPOSITION.match(self.text, end)
+        if comma is None or "," not in comma.group(0):
+            return None
+        named = self.mention_at(comma.end())
+        return named if named is not None and named.type == "toponym" and named.place else None
 
     def _capital_ref(self, start: int, end: int, code: str | None, note: str) -> _Reference:
         place = _capital(self.gazetteer, code)

@@ -659,7 +659,10 @@ def _scan(
     memo = {} if memo is None else memo
     remembered = memo.get
     find = padded.find
-    for start in _capital_starts(text, padded):
+    starts = _capital_starts(text, padded)
+    if "-" in text:
+        starts = sorted({*starts, *(m.start() for m in _ARTICLE_START.finditer(text))})
+    for start in starts:
         begin = start + 1
         end = find(" ", begin)
         while end != -1:
@@ -675,6 +678,10 @@ def _scan(
                 break
             end = find(" ", end + 1)
     return found
+
+
+#: A romanised Arabic name may start with its article in lower case ("el-Fasher").
+_ARTICLE_START = re.compile(r"(?<![\w-])(?:al|el|an|ar|as|ad|at|az|ash)-(?=[A-Z])")
 
 
 def _capital_starts(text: str, padded: str) -> list[int]:
