@@ -265,10 +265,9 @@ def write_files(
     offline: bool = False,
     extra: Iterable[Any] = (),
 ) -> list[Path]:
-    """Write a run's set of files into ``directory`` (the set ``geo map`` writes) and return
-    the paths of the set, ``run.json`` last.
+    """Write a run's set of files into ``directory``, the set ``geo map`` writes.
 
-    Every file is staged and the set committed at the end (``run.json`` last): a failure or
+    Returns the paths of the set, ``run.json`` last. Every file is staged and the set committed at the end (``run.json`` last): a failure or
     a kill leaves the folder's previous complete set, or no ``run.json``, never half a file.
     ``extra`` are callables ``(workdir) -> Path`` that add files to the same set.
     """
