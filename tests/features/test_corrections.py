@@ -225,3 +225,16 @@ def test_cli_malformed_corrections_is_one_line_and_exit_2(
     assert len(err) == 1 and "fixes.yaml: entry 1: kind 'parade'" in err[0]
     assert not (tmp_path / "out" / "events.geojson").exists()
 
+
+def test_the_popup_data_carries_the_notes_escaped(tmp_path: Path, here) -> None:  # type: ignore[no-untyped-def]
+    import geo
+    from geo.map import build_map, map_html
+
+    first = geo.extract(REPORT, published="2008-08-20", gazetteer=here)
+    fixes = tmp_path / "fixes.yaml"
+    fid = first.events.iloc[0]["id"]
+    fixes.write_text(f"- feature: {fid}\n  note: <b>seen</b> twice\n", encoding="utf-8")
+    result = geo.extract(REPORT, published="2008-08-20", gazetteer=here, corrections=fixes)
+    page = map_html(build_map(result.run, offline=True))
+    assert "note: &lt;b&gt;seen&lt;/b&gt; twice" in page
+    assert "<b>seen</b>" not in page
