@@ -402,7 +402,7 @@ def correct_feature(
     None when a correction drops it."""
     from geo.features._features import event_id
 
-    names = {fid, *(event_id(e) for e in members)}
+    names = {fid, *(event_id(e) for e in members)} if corrections.features else set()
     notes: list[str] = []
     changes: dict[str, Any] = {}
     rep = _moved_places(members, representative, corrections, notes, fid)
