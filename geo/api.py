@@ -156,6 +156,7 @@ def extract(
     reference: str | None = None,
     gazetteer: Gazetteer | str | Path | None = None,
     settings: Settings | None = None,
+    corrections: str | Path | None = None,
 ) -> Result:
     """Find the places, events and distance claims in reports, and check the distances.
 
@@ -175,6 +176,9 @@ def extract(
         A loaded gazetteer, or the path of a curated gazetteer CSV.
     settings : Settings, optional
         Every other option (tolerance, jobs, world gazetteer, formats).
+    corrections : str or Path, optional
+        A reviewer's corrections file (YAML, see the README), applied after analysis; the
+        same as ``Settings(corrections=...)``.
 
     Returns
     -------
@@ -184,7 +188,8 @@ def extract(
     Raises
     ------
     GeoValueError
-        A bad option (an unreadable date, an empty source list).
+        A bad option (an unreadable date, an empty source list, a malformed corrections
+        file).
     InputError
         A path that does not exist.
     UnknownPlaceError
@@ -201,6 +206,8 @@ def extract(
         settings = replace(settings, reference=reference)
     if isinstance(gazetteer, (str, Path)):
         settings = replace(settings, gazetteer_path=str(gazetteer))
+    if corrections is not None:
+        settings = replace(settings, corrections=str(corrections))
     when = parse_date(published, "published") if published is not None else None
     loaded = gazetteer if isinstance(gazetteer, GazetteerClass) else load_gazetteer(settings)
     loaded.resolve(settings.reference or DEFAULT_REFERENCE)  # fail fast on an unknown one
@@ -289,7 +296,7 @@ def run_record(run: Run) -> dict[str, object]:
     from geo.text._articles import clean_text
 
     summary = run.summary
-    return {
+    record: dict[str, object] = {
         "read": summary.read,
         "processed": summary.processed,
         "skipped": [
@@ -304,3 +311,21 @@ def run_record(run: Run) -> dict[str, object]:
         "reference_id": run.reference.id,
         "reference_basis": run.reference_basis,
     }
+    if run.corrections is not None:
+        run.events_frame  # noqa: B018 (applies the corrections, if not done yet)
+        run.corrections.report()
+        record["corrections"] = _json_safe(run.corrections.record())
+    return record
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with every text cleaned of lone surrogates and NULs (writable as UTF-8)."""
+    from geo.text._articles import clean_text
+
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value

@@ -209,6 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"data formats, comma-separated from {','.join(FORMATS)} (default: geojson)",
     )
     map_parser.add_argument(
+        "--corrections",
+        metavar="FILE",
+        help="a reviewer's corrections (YAML): drop a feature, move a mention to another "
+        "place, change an event's kind, actor, status or date, add a note; applied on "
+        "every run (see README)",
+    )
+    map_parser.add_argument(
         "--jobs",
         type=_positive_int,
         default=1,
@@ -382,7 +389,13 @@ def cmd_map(args: argparse.Namespace) -> int:
 
     use_dask = args.engine == "dask" or bool(args.scheduler)
     jobs = args.jobs if args.scheduler else capped_jobs(args.jobs)
-    settings = _settings(args, offline=args.offline, jobs=jobs, formats=args.format)
+    settings = _settings(
+        args, offline=args.offline, jobs=jobs, formats=args.format, corrections=args.corrections
+    )
+    if args.corrections is not None:
+        from geo.features import read_corrections
+
+        read_corrections(args.corrections)  # a malformed file stops the run before any work
     if not args.output.strip():
         raise GeoValueError("-o needs a folder name (-o . for the current folder)")
     out = Path(args.output)

@@ -86,6 +86,8 @@ class Settings:
     imported: tuple[str, ...] = ()
     #: The online fallback (``--geocoder``): None keeps every run offline.
     geocoder: GeocoderSpec | None = None
+    #: A reviewer's corrections file (YAML, ``--corrections``), applied on every run.
+    corrections: str | None = None
 
     def __post_init__(self) -> None:
         if self.jobs < 1:

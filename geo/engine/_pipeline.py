@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from geo.engine._parallel import Analysed, Mapper
-    from geo.features import PlaceTally
+    from geo.features import Corrections, PlaceTally
     from geo.gazetteer import Gazetteer
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,8 @@ class Result:
     claims: list[Claim] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     summary: RunSummary = field(default_factory=RunSummary)
+    #: The reviewer's corrections (``settings.corrections``) and what they applied to.
+    corrections: Corrections | None = None
     _frames: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
     _tallies: list[PlaceTally] | None = field(default=None, repr=False)
 
@@ -53,8 +55,10 @@ class Result:
             from geo.features import events_to_frame
 
             self._frames["events"] = events_to_frame(
-                self.events, self.reference, claims=self.claims
+                self.events, self.reference, claims=self.claims, corrections=self.corrections
             )
+            if self.corrections is not None:
+                self.corrections.report()
         return self._frames["events"]
 
     @property
@@ -91,6 +95,17 @@ def load_gazetteer(settings: Settings) -> Gazetteer:
     return Gazetteer.load(settings.gazetteer_path, world=settings.world, imported=settings.imported)
 
 
+def load_corrections(settings: Settings, gazetteer: Gazetteer) -> Corrections | None:
+    """The settings' corrections file, read and its places looked up (before any work)."""
+    if settings.corrections is None:
+        return None
+    from geo.features import read_corrections
+
+    corrections = read_corrections(settings.corrections)
+    corrections.resolve_places(gazetteer.get)
+    return corrections
+
+
 def analysed(
     articles: Iterable[Article],
     gazetteer: Gazetteer,
@@ -122,6 +137,7 @@ def analyse_articles(
     settings = settings or Settings()
     reference = gazetteer.resolve(settings.reference or DEFAULT_REFERENCE)
     result = Result(settings=settings, reference=reference)
+    result.corrections = load_corrections(settings, gazetteer)
     failed: list[tuple[str, str]] = []
     for article, output in analysed(articles, gazetteer, settings, mapper):
         if isinstance(output, Skipped):
@@ -132,6 +148,10 @@ def analyse_articles(
         result.mentions.extend(output.mentions)
         result.events.extend(output.events)
         result.claims.extend(output.claims)
+    if result.corrections is not None:
+        from geo.features import correct_mentions
+
+        correct_mentions(result.mentions, result.corrections)
     result.checks = check_claims(result.claims, settings.tolerance)
     if settings.reference is None:
         result.reference, result.reference_basis = corpus_reference(result.mentions, gazetteer)

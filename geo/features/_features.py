@@ -18,7 +18,7 @@ import calendar
 import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import groupby
 from typing import Any
@@ -31,6 +31,7 @@ from geo import geodesy
 from geo.claims import estimate_location
 from geo.errors import GeoError, GeoValueError
 from geo.events import MOTION_KINDS
+from geo.features._corrections import Corrections, correct_feature
 from geo.models import Claim, Event, Mention, Place
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "source_count",
     "estimated",
     "direction",
+    "corrections",
 )
 #: Also the order of export.place_feature_texts, which writes them without a frame.
 PLACE_COLUMNS: tuple[str, ...] = (
@@ -320,6 +322,7 @@ def _row(
     reference: Place,
     estimated: bool,
     ring_on_reference: bool,
+    notes: Sequence[str] = (),
 ) -> dict[str, Any]:
     rep = feature.representative
     places = list(rep.places)
@@ -359,6 +362,7 @@ def _row(
         "source_count": len({e.doc for e in feature.members}),
         "estimated": estimated,
         "direction": rep.direction,
+        "corrections": list(notes),
         "geometry": geometry,
     }
 
@@ -378,17 +382,50 @@ def features_of(events: Iterable[Event]) -> list[Feature]:
     return [build_feature(cluster) for cluster in merge_events(placed)]
 
 
+def corrected(
+    feature: Feature, corrections: Corrections | None
+) -> tuple[Feature, list[str]] | None:
+    """``feature`` after a reviewer's corrections, with their notes (None: dropped). The
+    id stays the one the analysis gave, so the same file applies again on the next run."""
+    if corrections is None:
+        return feature, []
+    out = correct_feature(feature.id, feature.members, feature.representative, corrections)
+    if out is None:
+        return None
+    rep, changes, notes = out
+    when = changes.get("date", feature.date)
+    return (
+        replace(
+            feature,
+            representative=rep,
+            actor=changes.get("actor", feature.actor),
+            status=changes.get("status", feature.status),
+            date=when,
+            date_precision="day" if "date" in changes else feature.date_precision,
+        ),
+        list(dict.fromkeys(notes)),
+    )
+
+
 def events_to_frame(
-    events: Sequence[Event], reference: Place, claims: Sequence[Claim] = ()
+    events: Sequence[Event],
+    reference: Place,
+    claims: Sequence[Claim] = (),
+    corrections: Corrections | None = None,
 ) -> gpd.GeoDataFrame:
     """Merged event features with the DESIGN.md properties (plus ``closest_km``,
-    ``source_count``, ``estimated``, ``direction``)."""
+    ``source_count``, ``estimated``, ``direction``, ``corrections``), after the reviewer's
+    ``corrections`` when given."""
     rows: list[dict[str, Any]] = []
-    for feature in features_of(events):
+    for original in features_of(events):
+        done = corrected(original, corrections)
+        if done is None:
+            continue
+        feature, notes = done
         try:
             geometry = event_geometry(feature.representative)
             rows.append(
-                _row(feature, geometry, reference, estimated=False, ring_on_reference=False)
+                _row(feature, geometry, reference, False, ring_on_reference=False, notes=notes)
             )
         except GeoValueError as exc:  # a geometry out of range: leave it out, name the report
             _left_out(feature.representative, exc)
@@ -405,13 +442,17 @@ def events_to_frame(
             and claim.reference is not None
             and claim.reference.id == reference.id
         )
+        done = corrected(build_feature([event]), corrections)
+        if done is None:
+            continue
         try:
             row = _row(
-                build_feature([event]),
+                done[0],
                 geometry,
                 reference,
                 estimated=True,
                 ring_on_reference=on_reference,
+                notes=done[1],
             )
         except GeoValueError as exc:
             _left_out(event, exc)

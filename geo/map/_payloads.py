@@ -97,7 +97,7 @@ def _extra_sources(
 
 
 #: Event columns sent as indices into one list of distinct strings per layer.
-CODED = frozenset({"st", "dp", "r", "w", "dir", "pl"})
+CODED = frozenset({"st", "dp", "r", "w", "dir", "pl", "cr"})
 
 
 def _float(value: Any, digits: int) -> float | None:
@@ -207,6 +207,7 @@ def event_payloads(
         "q": [_quote(v) for v in col["quote"]],
         "s": [x[0] for x in extras],
         "sn": [x[1] for x in extras],
+        "cr": ["<br>".join(e(x) for x in _list(v)) for v in col["corrections"]],
     }
     by_kind: dict[str, list[int]] = defaultdict(list)
     for i in keep:

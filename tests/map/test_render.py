@@ -208,6 +208,7 @@ def test_styles_are_per_layer_not_per_feature(offline_page: str) -> None:
             "q",
             "s",
             "sn",
+            "cr",  # the reviewer's corrections, text like the quote
         }
 
 

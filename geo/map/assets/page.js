@@ -40,8 +40,9 @@ var GeoMap = (function () {
     return '<div class="geo-pop"><h4>' + kindName(kind) + ' &middot; ' + actor + '</h4><table>' +
       row('Places', it.pl || '(no named place)') + row('Date', when) + row('Status', it.st) +
       row('Location', where) + row('Direction', it.dir) + row('From ' + cfg.reference, dist) +
-      row('Confidence', how) + '</table><div class="geo-src"><b>Sources (' + (it.sn || src.length) +
-      ')</b><ol>' + out.join('') + '</ol></div></div>';
+      row('Confidence', how) + row('Reviewed', it.cr) +
+      '</table><div class="geo-src"><b>Sources (' + (it.sn || src.length) + ')</b><ol>' +
+      out.join('') + '</ol></div></div>';
   }
 
   function eventTip(kind, it) {
@@ -56,7 +57,8 @@ var GeoMap = (function () {
     var c = group._cols, D = group._dict;
     return {id: c.id[i], a: c.a[i], t: c.t[i], st: D[c.st[i]], p: c.p[i], e: c.e[i], pl: D[c.pl[i]],
             dp: D[c.dp[i]], km: c.km[i], ck: c.ck[i], cf: c.cf[i], r: D[c.r[i]], dir: D[c.dir[i]],
-            w: D[c.w[i]], s0: c.s0[i], s1: c.s1[i], q: c.q[i], s: c.s[i], sn: c.sn[i]};
+            w: D[c.w[i]], s0: c.s0[i], s1: c.s1[i], q: c.q[i], s: c.s[i], sn: c.sn[i],
+            cr: c.cr ? D[c.cr[i]] : ''};
   }
 
   function isEvidence(layer) {
