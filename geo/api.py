@@ -274,9 +274,10 @@ def write_files(
 ) -> list[Path]:
     """Write a run's set of files into ``directory``, the set ``geo map`` writes.
 
-    Returns the paths of the set, ``run.json`` last. Every file is staged and the set committed at the end (``run.json`` last): a failure or
-    a kill leaves the folder's previous complete set, or no ``run.json``, never half a file.
-    ``extra`` are callables ``(workdir) -> Path`` that add files to the same set.
+    Returns the paths of the set, ``run.json`` last. Every file is staged and the set
+    committed at the end (``run.json`` last): a failure or a kill leaves the folder's
+    previous complete set, or no ``run.json``, never half a file. ``extra`` are callables
+    ``(workdir) -> Path`` that add files to the same set.
     """
     from geo.io import OutputSet, atomic_write_text, ensure_writable, write_outputs
     from geo.map import build_map, map_html
@@ -293,7 +294,7 @@ def write_files(
 
 def run_record(run: Run) -> dict[str, object]:
     """Summarise a run for run.json: every input accounted for."""
-    from geo.text._articles import clean_text
+    from geo.text import clean_text
 
     summary = run.summary
     record: dict[str, object] = {
@@ -320,7 +321,7 @@ def run_record(run: Run) -> dict[str, object]:
 
 def _json_safe(value: Any) -> Any:
     """``value`` with every text cleaned of lone surrogates and NULs (writable as UTF-8)."""
-    from geo.text._articles import clean_text
+    from geo.text import clean_text
 
     if isinstance(value, str):
         return clean_text(value)

@@ -384,7 +384,7 @@ def _print_summary(result: Result, out: Path | None = None, quiet: bool = False)
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from geo.engine._parallel import capped_jobs
+    from geo.engine import capped_jobs
     from geo.io import ensure_writable
 
     use_dask = args.engine == "dask" or bool(args.scheduler)

@@ -2,9 +2,18 @@
 
 from typing import Any
 
+from geo.engine._parallel import capped_jobs
 from geo.engine._pipeline import Result, analyse_articles, load_gazetteer, run
 
-__all__ = ["Result", "analyse_articles", "load_gazetteer", "run", "run_dask", "save_partitioned"]
+__all__ = [
+    "Result",
+    "analyse_articles",
+    "capped_jobs",
+    "load_gazetteer",
+    "run",
+    "run_dask",
+    "save_partitioned",
+]
 
 
 def __getattr__(name: str) -> Any:

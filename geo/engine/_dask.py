@@ -39,7 +39,7 @@ from geo.engine._parallel import (
     unpack_outcomes,
 )
 from geo.errors import GeoError, OutputError
-from geo.io._output_set import STAGING_PREFIX
+from geo.io import STAGING_PREFIX
 from geo.models import Article
 from geo.settings import DEFAULT_REFERENCE, GeocoderSpec, Settings
 
