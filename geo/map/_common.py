@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -32,8 +33,14 @@ log = logging.getLogger(__name__)
 #: The event properties the page needs (ids and counts it derives itself).
 _EVENT_FIELDS = tuple(c for c in EVENT_COLUMNS if c not in ("place_ids", "source_count"))
 
-#: A kind layer with more points than this is clustered.
-CLUSTER_MIN_POINTS = 2000
+#: A kind layer is clustered when its points crowd at the opening view: at least this many
+#: of them, and at least CLUSTER_SHARE of them, share a CLUSTER_CELL_PX square of the
+#: screen with another point (screen density, not a count of points).
+CLUSTER_MIN_POINTS = 12
+CLUSTER_SHARE = 0.2
+CLUSTER_CELL_PX = 24
+#: The screen the opening view is planned for (the page's map area, beside the list).
+VIEW_PX = (1040, 800)
 #: A kind layer with more lines than this draws them solid, with one arrowhead each
 #: (status then shows as opacity only): dashes and extra arrowheads cost paint time.
 DETAIL_MAX_LINES = 3000
@@ -195,3 +202,45 @@ def _area(geom: BaseGeometry, km: Any) -> BaseGeometry:
 def _rows_html(rows: Iterable[tuple[str, str]]) -> str:
     cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows if v)
     return f"<table>{cells}</table>"
+
+
+# -- screen density --------------------------------------------------------------------------
+def _mercator_px(lon: np.ndarray, lat: np.ndarray, zoom: float) -> tuple[np.ndarray, np.ndarray]:
+    """Web Mercator pixel coordinates at a zoom level (256-pixel tiles, as Leaflet)."""
+    scale = 256.0 * 2.0**zoom
+    phi = np.radians(np.clip(lat, -85.05, 85.05))
+    x = (np.asarray(lon, dtype=float) + 180.0) / 360.0 * scale
+    y = (1.0 - np.log(np.tan(phi) + 1.0 / np.cos(phi)) / np.pi) / 2.0 * scale
+    return x, y
+
+
+def opening_zoom(
+    bounds: Sequence[Sequence[float]], view_px: tuple[int, int] = VIEW_PX, max_zoom: int = 11
+) -> int:
+    """The zoom Leaflet's fitBounds picks for ``[[south, west], [north, east]]`` on a map
+    of ``view_px`` pixels (between 2 and ``max_zoom``)."""
+    (south, west), (north, east) = bounds
+    x, y = _mercator_px(np.array([west, east]), np.array([north, south]), 0)
+    width, height = max(float(x[1] - x[0]), 1e-9), max(float(y[1] - y[0]), 1e-9)
+    zoom = math.floor(math.log2(min(view_px[0] / width, view_px[1] / height)))
+    return int(min(max(zoom, 2), max_zoom))
+
+
+def crowded(
+    lon: Sequence[float] | np.ndarray,
+    lat: Sequence[float] | np.ndarray,
+    zoom: int,
+    min_points: int = CLUSTER_MIN_POINTS,
+) -> bool:
+    """Whether points crowd on screen at ``zoom``: at least ``min_points`` and at least
+    CLUSTER_SHARE of them share a CLUSTER_CELL_PX square with another point."""
+    n = len(lon)
+    if n < max(min_points, 2):
+        return False
+    x, y = _mercator_px(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), zoom)
+    cells = np.floor(x / CLUSTER_CELL_PX).astype(np.int64) * 1_000_003 + np.floor(
+        y / CLUSTER_CELL_PX
+    ).astype(np.int64)
+    _, inverse, counts = np.unique(cells, return_inverse=True, return_counts=True)
+    shared = int((counts[inverse] >= 2).sum())
+    return shared >= min_points and shared >= CLUSTER_SHARE * n

@@ -9,12 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from branca.element import CssLink, Element, Figure, JavascriptLink
 from folium.map import Layer
-from folium.plugins import TimelineSlider
-from folium.template import Template
-from folium.utilities import JsCode
 
 from geo.errors import OutputError
-from geo.map._common import _DAY_MS
 from geo.map._offline import assets_by_name
 
 if TYPE_CHECKING:
@@ -117,35 +113,3 @@ class RawCall(Element):
             figure.header.add_child(RawScript(self.header), name=self.get_name() + "_head")
         figure.script.add_child(RawScript(self.code + "\n"), name=self.get_name())
         return ""
-
-
-class TimeSlider(TimelineSlider):
-    """folium's TimelineSlider over the kind layers: shows events dated up to the chosen
-    day (undated ones always), opens on the latest day, and needs no moment.js."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-          var {{ this.get_name() }} = L.timelineSliderControl({{ this.options|tojavascript }});
-          {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-          {% for timeline in this.timelines %}
-          {{ this.get_name() }}.addTimelines({{ timeline.get_name() }});
-          {% endfor %}
-          GeoMap.showLatest({{ this.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, start_ms: int, end_ms: int) -> None:
-        super().__init__(
-            auto_play=False,
-            start=start_ms,
-            end=end_ms,
-            enable_keyboard_controls=True,
-            show_ticks=True,
-            steps=max(1, (end_ms - start_ms) // _DAY_MS),
-            playback_duration=6000,
-        )
-        self.default_js = [("timeline", assets_by_name()["timeline"]["url"])]
-        options: dict[str, Any] = self.options
-        options["format_output"] = JsCode("GeoMap.formatTime")

@@ -47,12 +47,12 @@ def legend_html(
         for v, c in styles.VERDICT_COLOR.items()
     )
     time_note = (
-        "Time slider: events dated up to the chosen day."
+        "Time window: events dated from the first to the second day chosen."
         if time_control
-        else "No dated events, so no time slider."
+        else "No dated events, so no time window."
     )
     return (
-        "<details open><summary>Legend</summary>"
+        "<details><summary>Legend</summary>"
         f"<h5>Actors (fill / line colour)</h5>{''.join(rows)}"
         f"<h5>Kinds (outline; lines carry arrowheads)</h5>{''.join(kind_rows)}"
         "<h5>Status</h5><div>solid = reported; dashed and fainter = claimed, planned, "
@@ -63,6 +63,7 @@ def legend_html(
         f"another reference; dot = the real place)</h5>{verdicts}"
         f'<div class="row"><span class="geo-sw" style="border:3px dashed {styles.CONFLICT_COLOR}">'
         "</span>sources disagree</div>"
-        f"<h5>Time</h5><div>{time_note} Undated events: {undated} (always shown).</div>"
+        f"<h5>Time</h5><div>{time_note} Undated events: {undated} "
+        "(shown unless switched off).</div>"
         "</details>"
     )

@@ -97,7 +97,7 @@ def _extra_sources(
 
 
 #: Event columns sent as indices into one list of distinct strings per layer.
-CODED = frozenset({"st", "dp", "r", "w", "dir", "pl", "cr"})
+CODED = frozenset({"st", "dp", "r", "w", "dir", "pl", "cr", "src", "k"})
 
 
 def _float(value: Any, digits: int) -> float | None:
@@ -141,14 +141,15 @@ class KindPayload:
 
 def event_payloads(
     events: gpd.GeoDataFrame | None, actor_index: dict[str, int]
-) -> dict[str, KindPayload]:
+) -> tuple[dict[str, KindPayload], KindPayload]:
     """Per kind, columns the page script turns into features: geometry (estimated points
     widened into areas), actor index, day, status, precision and the evidence (places,
     date, distances, confidence, rule, quote and sources), every text HTML-escaped. The
-    page assembles popups and tooltips from them on demand."""
+    page assembles popups and tooltips from them on demand. Second: the region-level
+    events (no geometry, never drawn, listed only), with their kind in column ``k``."""
     n = 0 if events is None else len(events)
     if n == 0:
-        return {}
+        return {}, KindPayload(columns={}, geometries=[], days=[], points=0)
     col = {c: _column(events, c, n) for c in _EVENT_FIELDS}
     geoms = _geometries(events)
     keep = [i for i, g in enumerate(geoms) if g is not None and not g.is_empty]
@@ -208,6 +209,7 @@ def event_payloads(
         "s": [x[0] for x in extras],
         "sn": [x[1] for x in extras],
         "cr": ["<br>".join(e(x) for x in _list(v)) for v in col["corrections"]],
+        "src": [e(v) for v in col["source"]],
     }
     by_kind: dict[str, list[int]] = defaultdict(list)
     for i in keep:
@@ -220,7 +222,18 @@ def event_payloads(
             days=[days[i] for i in rows],
             points=sum(1 for i in rows if texts[i].startswith('{"type":"Point"')),
         )
-    return out
+    drawn = set(keep)
+    rows = [i for i in range(n) if i not in drawn]
+    regions = KindPayload(
+        columns={
+            "k": [e(col["kind"][i]) for i in rows],
+            **{name: [column[i] for i in rows] for name, column in values.items()},
+        },
+        geometries=["null"] * len(rows),
+        days=[days[i] for i in rows],
+        points=0,
+    )
+    return out, regions
 
 
 # -- static payloads: places, rings, checks, conflicts, estimates -----------------------------

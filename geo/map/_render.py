@@ -30,10 +30,12 @@ from geo.map._common import (
     DETAIL_MAX_LINES,
     LABEL_MAX_PLACES,
     _clean,
+    crowded,
     esc,
     js,
+    opening_zoom,
 )
-from geo.map._elements import PayloadLayer, RawCall, RawLayer, TimeSlider
+from geo.map._elements import PayloadLayer, RawCall, RawLayer
 from geo.map._legend import legend_html
 from geo.map._offline import assets_by_name, countries, default_icon_urls, make_offline, pin_assets
 from geo.map._payloads import (
@@ -112,25 +114,44 @@ def _static(factory: str, payload: dict[str, Any], name: str, **kwargs: Any) -> 
     return PayloadLayer(factory, js(payload), name, len(payload.get("items", ())), **kwargs)
 
 
+def _point_coords(events: gpd.GeoDataFrame | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per kind, the longitudes and latitudes of its point features."""
+    if events is None or len(events) == 0 or "kind" not in events.columns:
+        return {}
+    geoms = events.geometry.to_numpy()
+    is_point = shapely.get_type_id(geoms) == 0
+    is_point &= ~shapely.is_empty(geoms)
+    kinds = events["kind"].astype(str).to_numpy()
+    out = {}
+    for kind in set(kinds[is_point].tolist()):
+        pts = geoms[is_point & (kinds == kind)]
+        out[kind] = (shapely.get_x(pts), shapely.get_y(pts))
+    return out
+
+
 def _kind_layers(
     m: folium.Map,
     by_kind: dict[str, KindPayload],
     actors: list[dict[str, str]],
-    cluster_min_points: int,
+    crowd: dict[str, bool],
 ) -> tuple[list[tuple[PayloadLayer, list[int]]], dict[str, int], int]:
-    """One layer per kind (all seven, so an empty kind says so), actor toggles under it."""
+    """One layer per kind that has events (clustered where its points crowd), actor toggles
+    under it."""
     layers: list[tuple[PayloadLayer, list[int]]] = []
     counts: dict[str, int] = {}
     undated = 0
-    empty = KindPayload(columns={}, geometries=[], days=[], points=0)
-    for kind in list(EVENT_KINDS) + sorted(k for k in by_kind if k not in EVENT_KINDS):
-        data = by_kind.get(kind, empty)
+    for kind in [k for k in EVENT_KINDS if k in by_kind] + sorted(
+        k for k in by_kind if k not in EVENT_KINDS
+    ):
+        data = by_kind[kind]
+        if not len(data):
+            continue
         label = styles.KIND_STYLE.get(kind, {}).get("label", kind.capitalize())
-        cluster = data.points > cluster_min_points
+        cluster = crowd.get(kind, False)
         detail = len(data) - data.points <= DETAIL_MAX_LINES
         payload = data.json(
             {
-                "kind": kind,
+                "kind": esc(kind),
                 "arrows": kind in ("movement", "withdrawal"),
                 "cluster": cluster,
                 "detail": detail,
@@ -158,6 +179,37 @@ def _kind_layers(
                 )
                 m.add_child(RawLayer(f"GeoMap.actorToggle({layer.get_name()}, {index})", name))
     return layers, counts, undated
+
+
+def _add_static(m: folium.Map, layer: PayloadLayer) -> None:
+    """Add a static layer unless it is empty (an empty layer is not listed)."""
+    if layer.count:
+        m.add_child(layer)
+
+
+def rings_in_range(
+    events: gpd.GeoDataFrame | None,
+    places: Sequence[PlaceTally],
+    reference: Place,
+    radii_km: Sequence[float],
+) -> list[float]:
+    """The reference rings worth drawing: none when no event (or, without events, no
+    place) comes within the largest ring; else the rings up to the first one that holds
+    every vertex of them that is within the largest ring."""
+    geoms = _precise(events)
+    if geoms is not None:
+        coords = shapely.get_coordinates(geoms.to_numpy())  # every vertex, vectorised
+    else:
+        coords = shapely.get_coordinates(np.asarray(precise_points(places), dtype=object))
+    radii = sorted(radii_km)
+    if not len(coords) or not radii:
+        return []
+    distances = geodesy.distances_from(coords[:, 1], coords[:, 0], reference.lat, reference.lon)
+    near = distances[distances <= radii[-1]]
+    if not len(near):
+        return []
+    farthest = float(near.max())
+    return [r for i, r in enumerate(radii) if i == 0 or radii[i - 1] < farthest]
 
 
 def render_frames(
@@ -191,13 +243,11 @@ def render_frames(
     m.default_js = [("leaflet", assets["leaflet"]["url"])]
     m.default_css = [("leaflet_css", assets["leaflet_css"]["url"])]
     targets = [t for c in checks if (t := _target(c.claim)) is not None]
-    # keep the opening view clear of the layer list and legend (right) and the slider (bottom)
-    m.fit_bounds(
-        view_bounds(events, tallies, targets, reference, ring_radii_km),
-        padding_top_left=(60, 20),
-        padding_bottom_right=(300, 70),
-        max_zoom=11,
-    )
+    radii = rings_in_range(events, tallies, reference, ring_radii_km)
+    # keep the opening view clear of the controls (corners) and the time window (bottom)
+    bounds = view_bounds(events, tallies, targets, reference, radii or ring_radii_km)
+    m.fit_bounds(bounds, padding_top_left=(50, 20), padding_bottom_right=(50, 110), max_zoom=11)
+    zoom = opening_zoom(bounds)
     actors, actor_index = _actors(events)
     m.add_child(
         RawCall(
@@ -218,12 +268,24 @@ def render_frames(
     else:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", max_zoom=19).add_to(m)
 
-    by_kind = event_payloads(events, actor_index)
-    kind_layers, kind_counts, undated = _kind_layers(m, by_kind, actors, cluster_min_points)
+    by_kind, regions = event_payloads(events, actor_index)
+    crowd = {
+        kind: crowded(lon, lat, zoom, cluster_min_points)
+        for kind, (lon, lat) in _point_coords(events).items()
+    }
+    kind_layers, kind_counts, undated = _kind_layers(m, by_kind, actors, crowd)
+    if len(regions):
+        m.add_child(RawCall(f"GeoMap.regionEvents({regions.json({'kind': 'region'})});"))
 
     place_list, mentions = place_items(tallies)
-    cluster_places = len(place_list) > cluster_min_points
-    m.add_child(
+    cluster_places = crowded(
+        [i["g"]["coordinates"][0] for i in place_list if i["g"]["type"] == "Point"],
+        [i["g"]["coordinates"][1] for i in place_list if i["g"]["type"] == "Point"],
+        zoom,
+        cluster_min_points,
+    )
+    _add_static(
+        m,
         _static(
             "staticLayer",
             {
@@ -241,13 +303,14 @@ def render_frames(
             f"Place mentions ({mentions} in {len(place_list)} places)",
             js_links=("markerclusterjs",) if cluster_places else (),
             css_links=("markerclustercss", "markerclusterdefaultcss") if cluster_places else (),
-        )
+        ),
     )
-    m.add_child(
+    _add_static(
+        m,
         _static(
             "staticLayer",
             {
-                "items": ring_items(reference, ring_radii_km),
+                "items": ring_items(reference, radii) if radii else [],
                 "permanentLabels": True,
                 "style": {
                     "color": styles.RING_COLOR,
@@ -258,19 +321,21 @@ def render_frames(
                 },
             },
             f"Distance rings around {esc(reference.name)}",
-        )
+        ),
     )
     checked, undrawn = check_items(checks)
     n_checks = sum(1 for c in checks if c.kind == "distance")
-    m.add_child(_static("staticLayer", {"items": checked}, f"Distance checks ({n_checks})"))
+    _add_static(m, _static("staticLayer", {"items": checked}, f"Distance checks ({n_checks})"))
     conflicts = conflict_items(checks)
-    m.add_child(
+    _add_static(
+        m,
         _static(
             "staticLayer", {"items": conflicts}, f"Conflicts between sources ({len(conflicts)})"
-        )
+        ),
     )
     estimated = estimate_items(estimates)
-    m.add_child(
+    _add_static(
+        m,
         _static(
             "staticLayer",
             {
@@ -284,15 +349,15 @@ def render_frames(
                 },
             },
             f"Estimated locations ({len(estimated)})",
-        )
+        ),
     )
 
-    dated = [layer for layer, days in kind_layers if days]
+    all_days = [d for _, days in kind_layers for d in days]
+    all_days += [d for d in regions.days if d is not None]
+    dated = bool(all_days)
     if dated:
-        all_days = [d for _, days in kind_layers for d in days]
-        slider = TimeSlider(min(all_days) * _DAY_MS, max(all_days) * _DAY_MS)
-        slider.add_timelines(*dated)
-        m.add_child(slider)
+        window = {"start": min(all_days) * _DAY_MS, "end": max(all_days) * _DAY_MS}
+        m.add_child(RawCall(f"GeoMap.timeWindow({m.get_name()}, {js(window)});"))
     Fullscreen(position="topleft").add_to(m)
     measure = MeasureControl(
         position="topleft",
@@ -302,9 +367,10 @@ def render_frames(
     )
     measure.add_to(m)
     m.add_child(RawCall(f"GeoMap.fixMeasure({measure.get_name()});"))
-    folium.LayerControl(collapsed=False).add_to(m)
-    legend = legend_html(actors, kind_counts, undated, reference.name, bool(dated))
+    folium.LayerControl(collapsed=True).add_to(m)
+    legend = legend_html(actors, kind_counts, undated, reference.name, dated)
     m.add_child(RawCall(f"GeoMap.legend({m.get_name()}, {js(legend)});"))
+    m.add_child(RawCall(f"GeoMap.eventList({m.get_name()});"))
     m.add_child(RawCall("GeoMap.markReady();"))
     unknown = pin_assets(m.get_root())
     if offline:

@@ -8,26 +8,33 @@ with 100k features loads in linear time.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+import csv
+import os
+import re
+import zlib
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from geo.errors import OutputError
 
-#: Qualitative colours handed to actors in order of how often they appear.
+#: Qualitative colours for actors not in the colour table: an actor's name picks one (a
+#: stable hash), so it has the same colour on every map.
 ACTOR_PALETTE: tuple[str, ...] = (
-    "#1f5fb4",
-    "#d62728",
     "#ff7f0e",
-    "#6a3d9a",
-    "#8c564b",
     "#e377c2",
     "#17becf",
     "#bcbd22",
     "#2ca02c",
     "#393b79",
+    "#a05195",
+    "#7f7f00",
+    "#00838f",
+    "#b15928",
+    "#5e3c99",
+    "#f781bf",
 )
 NO_ACTOR_COLOR = "#6b6b6b"
 
@@ -71,11 +78,62 @@ PLACE_COLOR = "#333333"
 ESTIMATE_COLOR = "#e07a00"
 
 
-def actor_colors(actors: Iterable[str | None]) -> dict[str, str]:
-    """Colours for actors: the most frequent first, ties by name; cycles past the palette."""
-    counts = Counter(a for a in actors if a)
-    ordered = sorted(counts, key=lambda a: (-counts[a], a))
-    return {a: ACTOR_PALETTE[i % len(ACTOR_PALETTE)] for i, a in enumerate(ordered)}
+#: The actor colour table shipped with geo (actor,color[,note]); ``GEO_ACTOR_COLORS`` names
+#: another CSV of the same form, read instead.
+ACTOR_COLORS_ENV = "GEO_ACTOR_COLORS"
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def read_actor_colors(path: Path) -> dict[str, str]:
+    """An actor colour table: ``actor,color`` rows, colours as ``#rrggbb``."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise OutputError(
+            f"cannot read the actor colours {path} ({exc}); fix {ACTOR_COLORS_ENV}"
+        ) from exc
+    table = {}
+    for line, row in enumerate(rows, start=2):
+        actor, color = (row.get("actor") or "").strip(), (row.get("color") or "").strip()
+        if not actor or not _HEX.fullmatch(color):
+            raise OutputError(f"{path}:{line}: write 'actor,#rrggbb' (got {actor!r}, {color!r})")
+        table[actor] = color.lower()
+    return table
+
+
+@cache
+def _table(path: str | None) -> dict[str, str]:
+    if path:
+        return read_actor_colors(Path(path))
+    return read_actor_colors(Path(str(resources.files("geo") / "data" / "actor_colors.csv")))
+
+
+def fixed_actor_colors() -> Mapping[str, str]:
+    """The configured actor colour table (``GEO_ACTOR_COLORS``, else the shipped one)."""
+    return _table(os.environ.get(ACTOR_COLORS_ENV) or None)
+
+
+def actor_colors(
+    actors: Iterable[str | None], table: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Colours for the distinct actors, in name order: the table's colour, else a palette
+    colour picked by a stable hash of the name (the next free one when two actors of this
+    map would share it), so an actor keeps its colour from map to map."""
+    table = fixed_actor_colors() if table is None else table
+    names = sorted({a for a in actors if a})
+    out = {a: table[a] for a in names if a in table}
+    used = set(out.values())
+    palette = [c for c in ACTOR_PALETTE if c not in set(table.values())] or list(ACTOR_PALETTE)
+    for name in names:
+        if name in out:
+            continue
+        start = zlib.crc32(name.encode("utf-8")) % len(palette)
+        free = [palette[(start + k) % len(palette)] for k in range(len(palette))]
+        color = next((c for c in free if c not in used), free[0])
+        out[name] = color
+        used.add(color)
+    return out
 
 
 def page_config(reference_html: str) -> dict[str, Any]:

@@ -102,6 +102,9 @@ def hostile_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
         }
     ]
     events.at[1, "places"] = [f"Town {IMG_TAG}", f"Village {SCRIPT_TAG}"]
+    # a region-level event: no geometry, listed beside the map, never drawn
+    events.loc[2, "geo_precision"] = 3
+    events = events.set_geometry([g if i != 2 else None for i, g in enumerate(events.geometry)])
     places = synthetic.places_frame(events, pool=pool)
     places.loc[0, "text"] = f"As written {SCRIPT_TAG}"
     places.loc[0, "name"] = f"Named {IMG_TAG}"
@@ -121,6 +124,15 @@ def hostile_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _events(folder: Path) -> list[dict[str, Any]]:
     return [f for f in json.loads((folder / "events.geojson").read_text())["features"]]
+
+
+def _drawn(folder: Path) -> list[dict[str, Any]]:
+    return [f for f in _events(folder) if f["geometry"] is not None]
+
+
+#: The ids of the event features on the map (clustered ones included), sorted.
+SHOWN_IDS = """() => GeoMap.layers.flatMap(g => g._map ? g.getLayers() : [])
+                 .map(l => GeoMap.featureId(l)).sort()"""
 
 
 def test_offline_map_loads_without_errors_or_outside_requests(
@@ -155,10 +167,13 @@ def test_measure_and_fullscreen_controls_work(browser: Browser, hostile_map: Pat
 def test_layer_control_lists_every_layer(browser: Browser, hostile_map: Path) -> None:
     page, _ = browser.open(hostile_map / "map.html")
     state = page.evaluate(PAGE_STATE)
-    counts = Counter(f["properties"]["kind"] for f in _events(hostile_map))
+    counts = Counter(f["properties"]["kind"] for f in _drawn(hostile_map))
     labels = state["labels"]
     for kind, style in KIND_STYLE.items():
-        assert f"{style['label']} ({counts.get(kind, 0)})" in labels
+        if counts.get(kind):
+            assert f"{style['label']} ({counts[kind]})" in labels
+        else:  # an empty layer is not listed
+            assert not any(label.startswith(style["label"]) for label in labels)
     for fixed in (
         "Country outlines (offline)",
         "Distance rings around Refton",
@@ -170,7 +185,7 @@ def test_layer_control_lists_every_layer(browser: Browser, hostile_map: Path) ->
     assert any(label.startswith("Place mentions (") for label in labels)
     movements = Counter(
         f["properties"]["actor"]
-        for f in _events(hostile_map)
+        for f in _drawn(hostile_map)
         if f["properties"]["kind"] == "movement" and f["properties"]["actor"]
     )
     for actor, n in movements.items():
@@ -183,12 +198,15 @@ def test_feature_counts_match_events_geojson(browser: Browser, hostile_map: Path
     page, _ = browser.open(hostile_map / "map.html")
     state = page.evaluate(PAGE_STATE)
     expected: dict[str, set[str]] = {}
-    for feature in _events(hostile_map):
+    for feature in _drawn(hostile_map):
         expected.setdefault(feature["properties"]["kind"], set()).add(feature["properties"]["id"])
     on_page = {kind: ids for kind, ids in state["kinds"].items() if ids}
     assert {k: sorted(v) for k, v in on_page.items()} == {k: sorted(v) for k, v in expected.items()}
     assert all(len(ids) == len(set(ids)) for ids in on_page.values())
     assert all(state["shown"].values())
+    regions = [f["properties"]["id"] for f in _events(hostile_map) if f["geometry"] is None]
+    assert len(regions) == 1
+    assert page.evaluate("() => GeoMap.regions._cols.id") == regions
     page.close()
 
 
@@ -257,43 +275,72 @@ def test_report_text_runs_nothing(browser: Browser, hostile_map: Path) -> None:
     page.close()
 
 
-def test_time_slider_and_actor_toggles_filter(browser: Browser, hostile_map: Path) -> None:
-    page, _ = browser.open(hostile_map / "map.html")
-    features = _events(hostile_map)
+def test_time_window_shows_exactly_the_features_of_its_days(
+    browser: Browser, hostile_map: Path
+) -> None:
+    page, seen = browser.open(hostile_map / "map.html")
+    features = _drawn(hostile_map)
     days = sorted({f["properties"]["date"] for f in features if f["properties"]["date"]})
-    first = days[0]
-    total = page.evaluate("() => GeoMap.layers.reduce((n, g) => n + g.getLayers().length, 0)")
-    assert total == len(features)
-    shown = page.evaluate(
-        """async (day) => {
-          const key = Object.keys(window).find(k => /^timeline_slider_\\w+$/.test(k));
-          window[key].setTime(Date.parse(day));
-          await new Promise(r => setTimeout(r, 50));
-          return GeoMap.layers.reduce((n, g) => n + g.getLayers().length, 0);
-        }""",
-        first,
+    assert page.evaluate(SHOWN_IDS) == sorted(f["properties"]["id"] for f in features)
+    low, high = days[3], days[8]
+    epoch = date(1970, 1, 1).toordinal()
+    # move the two sliders as a user does (keyboard on the range inputs)
+    page.locator(".geo-time .geo-from").fill(str(date.fromisoformat(low).toordinal() - epoch))
+    page.locator(".geo-time .geo-to").fill(str(date.fromisoformat(high).toordinal() - epoch))
+    page.wait_for_timeout(100)
+
+    def window(undated: bool) -> list[str]:
+        return sorted(
+            f["properties"]["id"]
+            for f in features
+            if (f["properties"]["date"] is None and undated)
+            or (f["properties"]["date"] is not None and low <= f["properties"]["date"] <= high)
+        )
+
+    expected = window(True)
+    assert 0 < len(expected) < len(features)
+    assert page.evaluate(SHOWN_IDS) == expected
+    label = page.inner_text(".geo-time .geo-window")
+    assert label == f"{low} – {high} · {len(expected)} events shown"
+    page.locator(".geo-time .geo-undated").uncheck()
+    page.wait_for_timeout(100)
+    assert page.evaluate(SHOWN_IDS) == window(False)
+    # the list follows the date filter (zoomed out so every feature is in view)
+    page.evaluate(
+        "() => { Object.values(window).find(v => v instanceof L.Map).setView([0, 0], 1, "
+        "{animate: false}); }"
     )
-    expected = sum(
-        1 for f in features if f["properties"]["date"] is None or f["properties"]["date"] <= first
+    page.wait_for_timeout(100)
+    listed = page.locator(".geo-list li .geo-when").all_inner_texts()
+    assert listed and all(low <= d <= high for d in listed)
+    # play steps the window by one day, keeping its width
+    page.locator(".geo-time .geo-play").click()
+    page.wait_for_function(
+        f"() => GeoMap.filters.from > {date.fromisoformat(low).toordinal() - epoch}",
+        timeout=5000,
     )
-    assert shown == expected < total
-    undated = sum(1 for f in features if f["properties"]["date"] is None)
-    label = page.inner_text(".leaflet-timeline-control output")
-    assert label == f"≤ {first} + {undated} undated"
-    back = page.evaluate(
-        """async () => {
-          const key = Object.keys(window).find(k => /^timeline_slider_\\w+$/.test(k));
-          window[key].setTime(window[key].end);
-          await new Promise(r => setTimeout(r, 50));
-          return GeoMap.layers.reduce((n, g) => n + g.getLayers().length, 0);
-        }"""
+    page.locator(".geo-time .geo-play").click()  # pause
+    assert page.evaluate("() => GeoMap.filters.to - GeoMap.filters.from") == (
+        date.fromisoformat(high).toordinal() - date.fromisoformat(low).toordinal()
     )
-    assert back == total
+    page.evaluate("() => { GeoMap.setWindow(-1e9, 1e9); }")
+    page.locator(".geo-time .geo-undated").check()
+    page.wait_for_timeout(100)
+    assert len(page.evaluate(SHOWN_IDS)) == len(features)
+    assert seen["errors"] == [] and seen["console"] == [] and seen["outside"] == []
+    page.close()
+
+
+def test_actor_toggles_in_the_collapsed_layer_control(browser: Browser, hostile_map: Path) -> None:
+    page, seen = browser.open(hostile_map / "map.html")
+    features = _drawn(hostile_map)
     actor, n = Counter(
         f["properties"]["actor"]
         for f in features
         if f["properties"]["kind"] == "movement" and f["properties"]["actor"]
     ).most_common(1)[0]
+    assert not page.get_by_text(f"↳ {actor} ({n})").first.is_visible()  # collapsed
+    page.locator(".leaflet-control-layers").hover()  # expands it
     page.get_by_text(f"↳ {actor} ({n})").first.click()
     page.wait_for_timeout(100)
     left = page.evaluate(
@@ -301,6 +348,87 @@ def test_time_slider_and_actor_toggles_filter(browser: Browser, hostile_map: Pat
     )
     movements = sum(1 for f in features if f["properties"]["kind"] == "movement")
     assert left == movements - n
+    assert seen["errors"] == [] and seen["console"] == [] and seen["outside"] == []
+    page.close()
+
+
+LIST_STATE = """() => ({
+  count: document.querySelector('#geo-side .geo-count').textContent,
+  rows: [...document.querySelectorAll('#geo-side .geo-list li')].map(li => li.textContent),
+  shown: GeoMap.shownCount()})"""
+
+
+def test_list_follows_the_filters_and_a_click_opens_the_popup(
+    browser: Browser, hostile_map: Path
+) -> None:
+    page, seen = browser.open(hostile_map / "map.html")
+    everything = _events(hostile_map)
+    page.evaluate(
+        "() => { Object.values(window).find(v => v instanceof L.Map).setView([0, 0], 1, "
+        "{animate: false}); }"
+    )
+    page.wait_for_timeout(100)
+    state = page.evaluate(LIST_STATE)
+    assert state["count"].startswith(f"{len(everything)} events in view (1 region-level)")
+    assert sum("region-level" in row for row in state["rows"]) == 1
+    actor = Counter(f["properties"]["actor"] for f in everything if f["properties"]["actor"])
+    name, n = actor.most_common(1)[0]
+    page.select_option("#geo-side select[data-f=actor]", label=name)
+    page.wait_for_timeout(100)
+    state = page.evaluate(LIST_STATE)
+    assert state["count"].startswith(f"{n} events in view")
+    assert all(f" {name} · " in row for row in state["rows"])
+    drawn = sum(1 for f in _drawn(hostile_map) if f["properties"]["actor"] == name)
+    assert state["shown"] == drawn  # the map follows the same filter
+    kind = "attack"
+    page.select_option("#geo-side select[data-f=kind]", label="Attack")
+    page.wait_for_timeout(100)
+    both = [
+        f
+        for f in everything
+        if f["properties"]["actor"] == name and f["properties"]["kind"] == kind
+    ]
+    state = page.evaluate(LIST_STATE)
+    assert state["count"].startswith(f"{len(both)} events in view")
+    page.select_option("#geo-side select[data-f=actor]", label="every actor")
+    page.select_option("#geo-side select[data-f=kind]", label="every kind")
+    # confidence threshold
+    page.locator("#geo-side input[data-f=conf]").fill("0.8")
+    page.wait_for_timeout(100)
+    sure = [f for f in everything if (f["properties"]["confidence"] or 0) >= 0.8 - 1e-9]
+    assert page.evaluate(LIST_STATE)["count"].startswith(f"{len(sure)} events in view")
+    page.locator("#geo-side input[data-f=conf]").fill("0")
+    # the search box looks in places and quotes, report text escaped as it is on the page
+    page.locator("#geo-side input[data-f=q]").fill("<script>")
+    page.wait_for_timeout(100)
+    state = page.evaluate(LIST_STATE)
+    hits = [
+        f
+        for f in everything
+        if "<script>" in (f["properties"]["quote"] or "")
+        or any("<script>" in p for p in f["properties"]["places"] or [])
+    ]
+    assert hits and state["count"].startswith(f"{len(hits)} events in view")
+    page.locator("#geo-side input[data-f=q]").fill("")
+    page.wait_for_timeout(100)
+    # the list follows the view: zoomed in, fewer rows
+    page.evaluate(
+        """() => { const m = Object.values(window).find(v => v instanceof L.Map);
+                   const l = GeoMap.layers[0]._all[0];
+                   m.setView(l.getLatLng ? l.getLatLng() : l.getBounds().getCenter(), 12,
+                             {animate: false}); }"""
+    )
+    page.wait_for_timeout(100)
+    near = page.evaluate(LIST_STATE)
+    assert 1 <= int(near["count"].split()[0]) < len(everything)
+    # a click on a drawn row flies there and opens that feature's popup
+    row = page.locator("#geo-side .geo-list li:not(.geo-region)").first
+    place = row.inner_text().split(" · ")[2].split("\n")[0]
+    row.click()
+    page.wait_for_selector(".leaflet-popup-content", timeout=5000)
+    assert place in page.inner_text(".leaflet-popup-content")
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert seen["errors"] == [] and seen["console"] == [] and seen["outside"] == []
     page.close()
 
 

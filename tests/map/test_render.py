@@ -13,10 +13,10 @@ from shapely.geometry import Point
 
 from geo import geodesy
 from geo.errors import OutputError
-from geo.map._common import esc
+from geo.map._common import crowded, esc, opening_zoom
 from geo.map._offline import inline_assets, remote_references
-from geo.map._render import map_html, render_frames
-from geo.map._styles import KIND_STYLE, actor_colors
+from geo.map._render import map_html, render_frames, rings_in_range
+from geo.map._styles import ACTOR_COLORS_ENV, KIND_STYLE, actor_colors
 from geo.models import EVENT_KINDS
 
 DATA = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)
@@ -98,10 +98,26 @@ def test_other_layers_and_actor_sub_layers(frames: dict[str, Any], offline_page:
         assert f'data-kind="movement">↳ {actor} ({n})' in names
 
 
-def test_actor_colours_follow_frequency_not_names() -> None:
-    colors = actor_colors(["B", "A", "B", None, "C", "A", "B"])
-    assert list(colors) == ["B", "A", "C"]
-    assert len(set(colors.values())) == 3
+def test_actor_colours_are_fixed_per_actor_whatever_the_map() -> None:
+    one = actor_colors(["Bravo", "Alpha", "Bravo", None, "Charlie", "Alpha", "Bravo"])
+    other = actor_colors(["Alpha"] * 9 + ["Delta", "Bravo"])
+    assert one["Alpha"] == other["Alpha"] and one["Bravo"] == other["Bravo"]
+    assert len(set(one.values())) == 3  # distinct within a map
+    # the shipped table fixes the colours of the actors it names
+    assert actor_colors(["Russia"])["Russia"] == actor_colors(["Georgia", "Russia"] * 5)["Russia"]
+    assert actor_colors(["Russia"])["Russia"] == "#d62728"
+
+
+def test_actor_colour_table_is_configurable(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = tmp_path / "colours.csv"
+    table.write_text("actor,color\nAlpha,#123456\n", encoding="utf-8")
+    monkeypatch.setenv(ACTOR_COLORS_ENV, str(table))
+    assert actor_colors(["Alpha", "Bravo"])["Alpha"] == "#123456"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("actor,color\nAlpha,red\n", encoding="utf-8")
+    monkeypatch.setenv(ACTOR_COLORS_ENV, str(bad))
+    with pytest.raises(OutputError, match=r"bad.csv:2: write 'actor,#rrggbb'"):
+        actor_colors(["Alpha"])
 
 
 def test_event_columns_carry_the_evidence(frames: dict[str, Any], offline_page: str) -> None:
@@ -120,16 +136,16 @@ def test_undated_events_are_kept_and_counted(frames: dict[str, Any], offline_pag
     assert undated > 0
     days = [t for p in event_payloads(offline_page).values() for t in p["cols"].get("t", [])]
     assert sum(t is None for t in days) == undated
-    assert f"Undated events: {undated} (always shown)" in legend(offline_page)
-    assert "L.timelineSliderControl" in offline_page
+    assert f"Undated events: {undated} (shown unless switched off)" in legend(offline_page)
+    assert "GeoMap.timeWindow(" in offline_page
 
 
 def test_no_time_slider_without_dates(frames: dict[str, Any]) -> None:
     events = frames["events"].copy()
     events["date"] = None
     page = map_html(render_frames(events, None, None, [], synthetic.REFERENCE, offline=True))
-    assert "L.timelineSliderControl" not in page
-    assert "No dated events, so no time slider." in legend(page)
+    assert "GeoMap.timeWindow(" not in page
+    assert "No dated events, so no time window." in legend(page)
 
 
 def test_estimated_points_are_areas_not_pins(frames: dict[str, Any]) -> None:
@@ -209,27 +225,32 @@ def test_styles_are_per_layer_not_per_feature(offline_page: str) -> None:
             "s",
             "sn",
             "cr",  # the reviewer's corrections, text like the quote
+            "src",
         }
 
 
-def test_large_point_sets_are_clustered(frames: dict[str, Any]) -> None:
+def test_crowding_is_screen_density_not_a_count() -> None:
+    # 40 points on one town crowd at any zoom; 40 points a degree apart do not at zoom 7
+    assert crowded([44.0] * 40, [42.0] * 40, 7)
+    grid_lon = [40.0 + (i % 8) for i in range(40)]
+    grid_lat = [40.0 + (i // 8) for i in range(40)]
+    assert not crowded(grid_lon, grid_lat, 7)
+    assert crowded(grid_lon, grid_lat, 2)  # ... but do at a world view
+    assert opening_zoom([[40.0, 40.0], [45.0, 48.0]]) in (6, 7)
+    assert opening_zoom([[-60.0, -170.0], [70.0, 170.0]]) == 2
+
+
+def test_crowded_point_layers_are_clustered(frames: dict[str, Any]) -> None:
     page = map_html(
-        render_frames(
-            frames["events"],
-            None,
-            None,
-            [],
-            synthetic.REFERENCE,
-            offline=True,
-            cluster_min_points=10,
-        )
-    )
-    data = event_payloads(page)
-    assert data["occupation"]["cluster"] is True
-    assert "leaflet.markercluster-1.5.3/leaflet.markercluster.js" in page  # plugin inlined
-    small = map_html(
         render_frames(frames["events"], None, None, [], synthetic.REFERENCE, offline=True)
     )
+    data = event_payloads(page)
+    assert data["occupation"]["cluster"] is True  # 350 events on 120 places: they overlap
+    assert "leaflet.markercluster-1.5.3/leaflet.markercluster.js" in page  # plugin inlined
+    spread = frames["events"].iloc[:15].copy()
+    spread["kind"] = "occupation"
+    spread = spread.set_geometry([Point(40.0 + i, 42.0 + (i % 3)) for i in range(15)])
+    small = map_html(render_frames(spread, None, None, [], synthetic.REFERENCE, offline=True))
     assert not any(p["cluster"] for p in event_payloads(small).values())
     assert "leaflet.markercluster.js" not in small
 
@@ -248,8 +269,54 @@ def test_distance_checks_draw_claimed_rings_at_the_claimed_radius(offline_page: 
 def test_empty_run_still_maps(frames: dict[str, Any]) -> None:
     empty = gpd.GeoDataFrame({"id": [], "kind": []}, geometry=[], crs="EPSG:4326")
     page = map_html(render_frames(empty, empty, empty, [], synthetic.REFERENCE, offline=True))
+    assert "GeoMap.markReady();" in page
+    assert not re.search(r"overlays :\s*\{[^}]*(Movements|Attacks|Distance checks)", page)
+
+
+def test_empty_layers_are_not_listed(frames: dict[str, Any]) -> None:
+    events = frames["events"][frames["events"]["kind"] == "movement"]
+    page = map_html(render_frames(events, None, None, [], synthetic.REFERENCE, offline=True))
     names = layer_names(page)
-    assert "Movements (0)" in names and "Attacks (0)" in names
+    assert f"Movements ({len(events)})" in names
+    assert not [n for n in names if n.startswith(("Attacks", "Distance checks", "Estimated"))]
+    assert list(event_payloads(page)) == ["movement"]
+
+
+def test_rings_only_where_events_are_within_range(frames: dict[str, Any]) -> None:
+    ref = synthetic.REFERENCE
+    events = frames["events"].iloc[:4].copy()
+
+    def at(km: float) -> Point:
+        lat, lon = geodesy.destination(ref.lat, ref.lon, 90.0, km)
+        return Point(lon, lat)
+
+    near = events.set_geometry([at(10.0), at(20.0), at(30.0), at(3000.0)])
+    assert rings_in_range(near, [], ref, (25.0, 50.0, 100.0, 200.0)) == [25.0, 50.0]
+    far = events.set_geometry([at(900.0)] * 4)
+    assert rings_in_range(far, [], ref, (25.0, 50.0, 100.0, 200.0)) == []
+    page = map_html(render_frames(far, None, None, [], ref, offline=True))
+    assert not [n for n in layer_names(page) if n.startswith("Distance rings")]
+    page = map_html(render_frames(near, None, None, [], ref, offline=True))
+    rings = [
+        i["f"]["km"]
+        for p in payloads(page)
+        for i in p.get("items", [])
+        if i.get("f", {}).get("role") == "ring"
+    ]
+    assert rings == [25.0, 50.0]
+
+
+def test_region_level_events_are_listed_not_drawn(frames: dict[str, Any]) -> None:
+    events = frames["events"].iloc[:10].copy()
+    events = events.set_geometry([None, *events.geometry[1:]])
+    page = map_html(render_frames(events, None, None, [], synthetic.REFERENCE, offline=True))
+    drawn = {i for p in event_payloads(page).values() for i in p["cols"]["id"]}
+    assert events["id"].iloc[0] not in drawn and len(drawn) == 9
+    match = re.search(r"GeoMap\.regionEvents\((\{.*?\})\);\n", page)
+    assert match
+    region = json.loads(match.group(1))
+    assert region["n"] == 1 and region["cols"]["id"] == [events["id"].iloc[0]]
+    assert region["dict"][region["cols"]["k"][0]] == events["kind"].iloc[0]
 
 
 def test_inline_assets_refuses_unpinned_links() -> None:

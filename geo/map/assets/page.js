@@ -183,20 +183,40 @@ var GeoMap = (function () {
       .setLatLng(at || anchorOf(layer)).setContent(api.popupHtml(layer)).openOn(map);
   };
 
-  // -- event layers: time and actor filters on a sorted item list ------------------------
-  function upperBound(days, day) {
-    var lo = 0, hi = days.length, mid;
-    while (lo < hi) {
-      mid = (lo + hi) >> 1;
-      if (days[mid] <= day) { lo = mid + 1; } else { hi = mid; }
+  // -- filters: one state that every event layer, the count and the list follow -------
+  // Days are whole days since 1970-01-01; text filters compare escaped text with escaped
+  // text (the payload's strings were escaped in Python).
+  var F = {from: -Infinity, to: Infinity, undated: true, actor: -2, kind: '', status: '',
+           conf: 0, source: '', q: ''};
+  api.filters = F;
+
+  function escText(s) {
+    return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;').replace(/'/g, '&#x27;').replace(/\{/g, '&#123;')
+      .replace(/\}/g, '&#125;');
+  }
+
+  // Whether row i of a column set passes every filter but the per-layer actor toggles.
+  function passes(c, D, i, kind) {
+    var t = c.t[i], cf = c.cf[i], text;
+    if (t === null || t === undefined) { if (!F.undated) { return false; } }
+    else if (t < F.from || t > F.to) { return false; }
+    if (F.actor !== -2 && c.a[i] !== F.actor) { return false; }
+    if (F.kind && kind !== F.kind) { return false; }
+    if (F.status && D[c.st[i]] !== F.status) { return false; }
+    if (F.conf > 0 && !(isNum(cf) && cf >= F.conf - 1e-9)) { return false; }
+    if (F.source && (c.src ? D[c.src[i]] : '') !== F.source) { return false; }
+    if (F.q) {
+      text = (D[c.pl[i]] || '') + ' \u0000 ' + (c.q[i] || '');
+      if (text.toLowerCase().indexOf(F.q) < 0) { return false; }
     }
-    return lo;
+    return true;
   }
 
   var EventMixin = {
     geoInit: function (data, actors) {
       var kindCfg = cfg.kinds[data.kind] || {radius: 6, ring: '#333', weight: 3};
-      var self = this, dated = [], undated = [], i, color, layer, c = data.cols;
+      var self = this, all = [], days = [], undated = 0, i, color, layer, c = data.cols;
       var D = data.dict || [];
       var detail = data.detail !== false, styles = {}, key, st, g;
       this.geoKind = data.kind; this.geoActors = actors;
@@ -216,23 +236,16 @@ var GeoMap = (function () {
           layer._geoPath = g.coordinates.map(latlng);
           this._arrowLayers.push(layer);
         }
-        if (c.t[i] === null || c.t[i] === undefined) { undated.push(layer); }
-        else { dated.push(layer); }
+        all.push(layer);
+        if (isDay(c.t[i])) { days.push(c.t[i]); } else { undated += 1; }
       }
-      dated.sort(function (x, y) { return c.t[x.geoIndex] - c.t[y.geoIndex]; });
-      this._dated = dated; this._undated = undated;
-      this._days = dated.map(function (l) { return c.t[l.geoIndex]; });
-      this._k = dated.length;
-      this.times = [];
-      for (i = 0; i < this._days.length; i++) {
-        if (i === 0 || this._days[i] !== this._days[i - 1]) {
-          this.times.push(this._days[i] * DAY);
-        }
-      }
-      this.start = this.times.length ? this.times[0] : Infinity;
-      this.end = this.times.length ? this.times[this.times.length - 1] : -Infinity;
-      this.geoCount = dated.length + undated.length;
-      this._addBatch(undated.concat(dated));
+      this._all = all; this._n = all.length; this._vis = new Uint8Array(all.length).fill(1);
+      this._shown = all.length; this.geoUndated = undated;
+      days.sort(function (x, y) { return x - y; });
+      this.start = days.length ? days[0] : Infinity;
+      this.end = days.length ? days[days.length - 1] : -Infinity;
+      this.geoCount = all.length;
+      this._addBatch(all);
       bindEvidence(this);
       this._onZoom = function () { self._drawArrows(self._map); };
       api.layers.push(this);
@@ -266,42 +279,24 @@ var GeoMap = (function () {
       map.on('zoomend', this._onZoom);
     },
     geoOnRemove: function (map) { map.off('zoomend', this._onZoom); },
-    setTime: function (ms) {
-      var self = this;
-      this._pending = ms;
-      if (this._scheduled) { return; }
-      this._scheduled = true;
-      setTimeout(function () { self._scheduled = false; self.applyTime(self._pending); }, 0);
-    },
-    applyTime: function (ms) {
-      var day = Math.floor(ms / DAY + 1e-6), k = upperBound(this._days, day), list = [], i;
-      if (k > this._k) {
-        for (i = this._k; i < k; i++) {
-          if (this._visibleActor(this._dated[i])) { list.push(this._dated[i]); }
-        }
-        this._addBatch(list);
-      } else if (k < this._k) {
-        for (i = k; i < this._k; i++) {
-          if (this._visibleActor(this._dated[i])) { list.push(this._dated[i]); }
-        }
-        this._removeBatch(list);
+    // Show exactly the features that pass the filters and their actor's toggle.
+    refilter: function () {
+      var add = [], drop = [], c = this._cols, D = this._dict, vis = this._vis, i, want, a;
+      for (i = 0; i < this._n; i++) {
+        a = c.a[i];
+        want = passes(c, D, i, this.geoKind) && (a < 0 || this._actorOn[a]) ? 1 : 0;
+        if (want !== vis[i]) { vis[i] = want; (want ? add : drop).push(this._all[i]); }
       }
-      this._k = k;
-      this.fire('geotime', {time: ms, shown: this.shownCount()});
+      this._removeBatch(drop);
+      this._addBatch(add);
+      this._shown += add.length - drop.length;
     },
     setActor: function (index, on) {
-      var list = [], i, l;
       if (this._actorOn[index] === on) { return; }
       this._actorOn[index] = on;
-      for (i = 0; i < this._undated.length; i++) {
-        l = this._undated[i]; if (this._cols.a[l.geoIndex] === index) { list.push(l); }
-      }
-      for (i = 0; i < this._k; i++) {
-        l = this._dated[i]; if (this._cols.a[l.geoIndex] === index) { list.push(l); }
-      }
-      if (on) { this._addBatch(list); } else { this._removeBatch(list); }
+      api.refresh();
     },
-    shownCount: function () { return this.getLayers().length; }
+    shownCount: function () { return this._shown; }
   };
 
   var EventGroup = L.FeatureGroup.extend({
@@ -450,15 +445,239 @@ var GeoMap = (function () {
     };
   };
 
-  api.showLatest = function (slider) {
-    if (slider && isFinite(slider.end)) { slider.setTime(slider.end); }
+  // -- region-level events: no geometry, never drawn, listed only ----------------------
+  api.regions = null;
+  api.regionEvents = function (data) {
+    api.regions = {geoKind: 'region', _cols: data.cols, _dict: data.dict || [], _n: data.n};
   };
 
-  // The slider's label: the chosen day, and the undated events that stay on the map.
-  api.formatTime = function (ms) {
-    var undated = api.layers.reduce(function (n, g) { return n + g._undated.length; }, 0);
-    return '&le; ' + new Date(ms).toISOString().slice(0, 10) +
-      (undated ? ' <small>+ ' + undated + ' undated</small>' : '');
+  // -- refresh: filters -> layers -> count -> list -------------------------------------
+  var hooks = [];
+  api.refresh = function () {
+    var i;
+    for (i = 0; i < api.layers.length; i++) { api.layers[i].refilter(); }
+    for (i = 0; i < hooks.length; i++) { hooks[i](); }
+  };
+  api.shownCount = function () {
+    return api.layers.reduce(function (n, g) { return g._map ? n + g.shownCount() : n; }, 0);
+  };
+  api.setFilters = function (changes) {
+    L.extend(F, changes);
+    api.refresh();
+  };
+
+  // -- the time window: two day sliders, play by day, the count and an undated switch --
+  // The window [from, to] in days, clamped to the days of the data when there are any.
+  api.timeRange = null;
+  api.setWindow = function (from, to) {
+    var r = api.timeRange, t;
+    if (from > to) { t = from; from = to; to = t; }
+    if (r) { from = Math.min(Math.max(from, r[0]), r[1]); to = Math.min(Math.max(to, r[0]), r[1]); }
+    F.from = from; F.to = to;
+    api.refresh();
+  };
+
+  api.timeWindow = function (map, range) {
+    var start = Math.round(range.start / DAY), end = Math.round(range.end / DAY);
+    var control = L.control({position: 'bottomleft'}), timer = null, ui = {};
+    var undated = api.layers.reduce(function (n, g) { return n + g.geoUndated; }, 0);
+    F.from = start; F.to = end; api.timeRange = [start, end];
+    function show() {
+      ui.from.value = F.from; ui.to.value = F.to;
+      ui.label.innerHTML = isoDay(F.from) + ' &ndash; ' + isoDay(F.to) + ' &middot; <b>' +
+        api.shownCount() + '</b> events shown';
+    }
+    function fromInputs() {
+      api.setWindow(+ui.from.value, +ui.to.value);
+    }
+    function stop() { if (timer) { clearInterval(timer); timer = null; } ui.play.innerHTML = '&#9654;'; }
+    function step() {
+      if (F.to >= end) { stop(); return; }
+      api.setWindow(F.from + 1, F.to + 1);
+    }
+    control.onAdd = function () {
+      var div = L.DomUtil.create('div', 'geo-time');
+      div.innerHTML =
+        '<button type="button" class="geo-play" title="Play: move the window a day at a time">' +
+        '&#9654;</button>' +
+        '<input type="range" class="geo-from" aria-label="from" min="' + start + '" max="' +
+        end + '" step="1"><input type="range" class="geo-to" aria-label="to" min="' + start +
+        '" max="' + end + '" step="1"><output class="geo-window"></output>' +
+        (undated ? '<label><input type="checkbox" class="geo-undated" checked> undated (' +
+                   undated + ')</label>' : '');
+      ui.play = div.querySelector('.geo-play'); ui.from = div.querySelector('.geo-from');
+      ui.to = div.querySelector('.geo-to'); ui.label = div.querySelector('.geo-window');
+      ui.from.addEventListener('input', fromInputs);
+      ui.to.addEventListener('input', fromInputs);
+      ui.play.addEventListener('click', function () {
+        var width;
+        if (timer) { stop(); return; }
+        if (F.to >= end) {
+          width = F.to - F.from >= end - start ? 0 : F.to - F.from;
+          api.setWindow(start, start + width);
+        }
+        ui.play.innerHTML = '&#10074;&#10074;';
+        timer = setInterval(step, 700);
+      });
+      if (undated) {
+        div.querySelector('.geo-undated').addEventListener('change', function (e) {
+          api.setFilters({undated: e.target.checked});
+        });
+      }
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    control.addTo(map);
+    hooks.push(show);
+    show();
+    map.on('overlayadd overlayremove', show);
+    api.timeControl = control;
+    return control;
+  };
+
+  // -- the list beside the map ---------------------------------------------------------
+  var LIST_MAX = 200;
+
+  function inView(layer, view) {
+    if (layer.getLatLng) { return view.contains(layer.getLatLng()); }
+    return layer.getBounds ? view.intersects(layer.getBounds()) : false;
+  }
+
+  // Rows that pass the filters: drawn ones in the view of a shown layer, and region-level.
+  function listRows(map) {
+    var view = map.getBounds(), rows = [], g, i, c, R = api.regions;
+    for (g = 0; g < api.layers.length; g++) {
+      var group = api.layers[g];
+      if (!group._map) { continue; }
+      for (i = 0; i < group._n; i++) {
+        if (group._vis[i] && inView(group._all[i], view)) { rows.push([group, i]); }
+      }
+    }
+    if (R) {
+      c = R._cols;
+      for (i = 0; i < R._n; i++) {
+        if (passes(c, R._dict, i, R._dict[c.k[i]])) { rows.push([R, i]); }
+      }
+    }
+    rows.sort(function (x, y) {
+      var a = x[0]._cols.t[x[1]], b = y[0]._cols.t[y[1]];
+      if (!isDay(a)) { return isDay(b) ? 1 : 0; }
+      return isDay(b) ? a - b : -1;
+    });
+    return rows;
+  }
+
+  function rowKind(group, i) {
+    return group === api.regions ? group._dict[group._cols.k[i]] : group.geoKind;
+  }
+
+  function rowHtml(group, i, n) {
+    var c = group._cols, D = group._dict, a = c.a[i], region = group === api.regions;
+    var actor = a >= 0 ? api.actors[a] : null;
+    return '<li data-row="' + n + '"' + (region ? ' class="geo-region"' : '') + '>' +
+      '<span class="geo-when">' + (isDay(c.t[i]) ? isoDay(c.t[i]) : 'undated') + '</span> ' +
+      '<span class="geo-sw" style="background:' + (actor ? actor.color : cfg.noActorColor) +
+      '"></span><b>' + (actor ? actor.name : 'actor unknown') + '</b> &middot; ' +
+      kindName(rowKind(group, i)) + ' &middot; ' + (D[c.pl[i]] || '(no named place)') +
+      (region ? ' <small class="geo-tag">region-level</small>' : '') +
+      '<br><small>' + (D[c.w[i]] || 'unknown source') + '</small></li>';
+  }
+
+  function flyToRow(map, group, i, detail) {
+    var layer, target, open;
+    if (group === api.regions) {
+      detail.innerHTML = eventPopup(rowKind(group, i), eventItem(group, i)) +
+        '<small>Region-level: no place finer than a region, so not drawn.</small>';
+      return;
+    }
+    detail.innerHTML = '';
+    layer = group._all[i];
+    open = function () { api.openPopup(layer); };
+    if (group.zoomToShowLayer) { group.zoomToShowLayer(layer, open); return; }
+    target = layer.getLatLng ? L.latLngBounds([layer.getLatLng(), layer.getLatLng()])
+                             : layer.getBounds();
+    map.once('moveend', open);
+    map.flyToBounds(target, {maxZoom: Math.max(map.getZoom(), 9), duration: 0.5});
+  }
+
+  function options(label, values) {
+    return '<option value="">' + label + '</option>' + values.map(function (v, k) {
+      return '<option value="' + k + '">' + v[1] + '</option>';
+    }).join('');
+  }
+
+  // Distinct values of one coded column over every event layer (and the region list).
+  function distinct(column) {
+    var seen = {}, out = [];
+    api.layers.concat(api.regions ? [api.regions] : []).forEach(function (group) {
+      (group._cols[column] || []).forEach(function (k) {
+        var v = group._dict[k];
+        if (v && !seen[v]) { seen[v] = true; out.push(v); }
+      });
+    });
+    return out.sort();
+  }
+
+  api.eventList = function (map) {
+    var side = document.createElement('aside'), rows = [], kinds = {}, values = {};
+    api.layers.forEach(function (g) { kinds[g.geoKind] = true; });
+    if (api.regions) { distinct('k').forEach(function (k) { kinds[k] = true; }); }
+    values.actor = api.actors.map(function (a, k) { return [k, a.name]; });
+    values.kind = Object.keys(kinds).sort().map(function (k) { return [k, kindName(k)]; });
+    values.status = distinct('st').map(function (v) { return [v, v]; });
+    values.source = distinct('src').map(function (v) { return [v, v]; });
+    side.id = 'geo-side';
+    side.innerHTML = '<h3>Events</h3><div class="geo-filters">' +
+      '<select data-f="actor" aria-label="actor">' + options('every actor', values.actor) +
+      '</select><select data-f="kind" aria-label="kind">' + options('every kind', values.kind) +
+      '</select><select data-f="status" aria-label="status">' +
+      options('every status', values.status) + '</select>' +
+      '<select data-f="source" aria-label="source">' + options('every source', values.source) +
+      '</select><label>confidence &ge; <input type="range" data-f="conf" min="0" max="1" ' +
+      'step="0.05" value="0"> <output class="geo-conf">0.00</output></label>' +
+      '<input type="search" data-f="q" placeholder="search places and quotes"></div>' +
+      '<div class="geo-count"></div><div class="geo-detail"></div><ol class="geo-list"></ol>';
+    document.body.appendChild(side);
+    var list = side.querySelector('.geo-list'), count = side.querySelector('.geo-count');
+    var detail = side.querySelector('.geo-detail');
+    function render() {
+      var all = listRows(map), html = [], n, regions = 0;
+      rows = all.slice(0, LIST_MAX);
+      for (n = 0; n < all.length; n++) { if (all[n][0] === api.regions) { regions += 1; } }
+      for (n = 0; n < rows.length; n++) { html.push(rowHtml(rows[n][0], rows[n][1], n)); }
+      list.innerHTML = html.join('');
+      count.innerHTML = '<b>' + all.length + '</b> events in view' +
+        (regions ? ' (' + regions + ' region-level)' : '') +
+        (all.length > rows.length ? ', first ' + rows.length + ' listed' : '');
+    }
+    side.querySelectorAll('[data-f]').forEach(function (el) {
+      el.addEventListener(el.tagName === 'SELECT' ? 'change' : 'input', function () {
+        var f = el.getAttribute('data-f'), v = el.value, change = {};
+        if (f === 'conf') {
+          change.conf = +v; side.querySelector('.geo-conf').textContent = (+v).toFixed(2);
+        } else if (f === 'q') {
+          change.q = escText(v.trim()).toLowerCase();
+        } else if (f === 'actor') {
+          change.actor = v === '' ? -2 : values.actor[+v][0];
+        } else {
+          change[f] = v === '' ? '' : values[f][+v][0];
+        }
+        api.setFilters(change);
+      });
+    });
+    list.addEventListener('click', function (e) {
+      var li = e.target.closest('li[data-row]'), row;
+      if (!li) { return; }
+      row = rows[+li.getAttribute('data-row')];
+      if (row) { flyToRow(map, row[0], row[1], detail); }
+    });
+    hooks.push(render);
+    map.on('moveend overlayadd overlayremove', render);
+    render();
+    map.invalidateSize();
+    api.list = {render: render, rows: function () { return rows; }};
+    return side;
   };
 
   // Settled: every clustered layer has finished its (chunked) clustering.
