@@ -115,3 +115,23 @@ def test_gazetteer_is_importable_from_the_package() -> None:
     assert gazetteer.resolve("Gori").name == "Gori"
     with pytest.raises(AttributeError):
         geo.NoSuchThing  # noqa: B018
+
+
+def test_a_records_title_url_and_date_reach_the_features_sources() -> None:
+    record = {
+        "id": "wire-9",
+        "source": "Desk Nine",
+        "title": "Convoy seen on the road",
+        "url": "https://news.example/convoy",
+        "published": "2008-08-19",
+        "text": CONVOY,
+    }
+    events = geo.extract(record).events
+    (source,) = events.iloc[0]["sources"]
+    assert source["title"] == "Convoy seen on the road"
+    assert source["url"] == "https://news.example/convoy"
+    assert (source["published"], source["source"], source["doc"]) == (
+        "2008-08-19",
+        "Desk Nine",
+        "wire-9",
+    )

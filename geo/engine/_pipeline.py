@@ -53,7 +53,7 @@ class Result:
             from geo.features import events_to_frame
 
             self._frames["events"] = events_to_frame(
-                self.events, self.reference, claims=self.claims
+                self.events, self.reference, claims=self.claims, articles=self.articles
             )
         return self._frames["events"]
 

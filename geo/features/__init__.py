@@ -3,6 +3,7 @@
 from geo.features._features import (
     ESTIMATE_COLUMNS,
     EVENT_COLUMNS,
+    SOURCE_KEYS,
     estimates_to_frame,
     events_to_frame,
     mentions_to_frame,
@@ -13,6 +14,7 @@ from geo.features._place_tally import PlaceTally, as_tallies, precise_points, ta
 __all__ = [
     "ESTIMATE_COLUMNS",
     "EVENT_COLUMNS",
+    "SOURCE_KEYS",
     "PlaceTally",
     "as_tallies",
     "estimates_to_frame",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
@@ -31,7 +31,7 @@ from geo import geodesy
 from geo.claims import estimate_location
 from geo.errors import GeoError, GeoValueError
 from geo.events import MOTION_KINDS
-from geo.models import Claim, Event, Mention, Place
+from geo.models import ArticleInfo, Claim, Event, Mention, Place
 
 log = logging.getLogger(__name__)
 
@@ -301,17 +301,39 @@ def _estimate(event: Event, claims: Sequence[Claim]) -> tuple[BaseGeometry, Clai
     return (geometry, claim) if geometry is not None else None
 
 
-def _sources(members: Sequence[Event]) -> list[dict[str, Any]]:
-    return [
-        {
-            "doc": e.doc,
-            "source": e.source,
-            "quote": e.quote,
-            "char_start": e.char_start,
-            "char_end": e.char_end,
-        }
-        for e in members
-    ]
+#: The keys of each entry of a feature's ``sources``, in order.
+SOURCE_KEYS: tuple[str, ...] = (
+    "source",
+    "title",
+    "url",
+    "published",
+    "doc",
+    "quote",
+    "char_start",
+    "char_end",
+)
+
+
+def _sources(members: Sequence[Event], articles: Mapping[str, ArticleInfo]) -> list[dict[str, Any]]:
+    """Each member's provenance: publisher, the report's title, URL and date (from its
+    article), document id, quote and span."""
+    out = []
+    for e in members:
+        info = articles.get(e.doc)
+        published = info.published if info is not None else None
+        out.append(
+            {
+                "source": e.source,
+                "title": info.title if info is not None else None,
+                "url": info.url if info is not None else None,
+                "published": published.isoformat() if published else None,
+                "doc": e.doc,
+                "quote": e.quote,
+                "char_start": e.char_start,
+                "char_end": e.char_end,
+            }
+        )
+    return out
 
 
 def _row(
@@ -320,6 +342,7 @@ def _row(
     reference: Place,
     estimated: bool,
     ring_on_reference: bool,
+    articles: Mapping[str, ArticleInfo],
 ) -> dict[str, Any]:
     rep = feature.representative
     places = list(rep.places)
@@ -354,7 +377,7 @@ def _row(
         "rule": rep.rule,
         "confidence": feature.confidence,
         "distance_km": _round(distance),
-        "sources": _sources(feature.members),
+        "sources": _sources(feature.members, articles),
         "closest_km": _round(closest),
         "source_count": len({e.doc for e in feature.members}),
         "estimated": estimated,
@@ -379,16 +402,28 @@ def features_of(events: Iterable[Event]) -> list[Feature]:
 
 
 def events_to_frame(
-    events: Sequence[Event], reference: Place, claims: Sequence[Claim] = ()
+    events: Sequence[Event],
+    reference: Place,
+    claims: Sequence[Claim] = (),
+    articles: Iterable[ArticleInfo] = (),
 ) -> gpd.GeoDataFrame:
     """Merged event features with the DESIGN.md properties (plus ``closest_km``,
-    ``source_count``, ``estimated``, ``direction``)."""
+    ``source_count``, ``estimated``, ``direction``); each entry of ``sources`` takes the
+    title, URL and date of its document from ``articles`` (None when not given)."""
+    by_doc = {info.doc: info for info in articles}
     rows: list[dict[str, Any]] = []
     for feature in features_of(events):
         try:
             geometry = event_geometry(feature.representative)
             rows.append(
-                _row(feature, geometry, reference, estimated=False, ring_on_reference=False)
+                _row(
+                    feature,
+                    geometry,
+                    reference,
+                    estimated=False,
+                    ring_on_reference=False,
+                    articles=by_doc,
+                )
             )
         except GeoValueError as exc:  # a geometry out of range: leave it out, name the report
             _left_out(feature.representative, exc)
@@ -412,6 +447,7 @@ def events_to_frame(
                 reference,
                 estimated=True,
                 ring_on_reference=on_reference,
+                articles=by_doc,
             )
         except GeoValueError as exc:
             _left_out(event, exc)
