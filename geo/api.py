@@ -286,11 +286,15 @@ def write_files(
 
 
 def run_record(run: Run) -> dict[str, object]:
-    """Summarise a run for run.json: every input accounted for."""
+    """Summarise a run for run.json: every input accounted for, and what made the run
+    (the package version, the settings, the SHA-256 of each input file and gazetteer)."""
+    from geo import __version__
+    from geo.io._provenance import gazetteer_records, input_records, settings_record
     from geo.text._articles import clean_text
 
     summary = run.summary
     return {
+        "version": __version__,
         "read": summary.read,
         "processed": summary.processed,
         "skipped": [
@@ -304,4 +308,13 @@ def run_record(run: Run) -> dict[str, object]:
         "reference": run.reference.name,
         "reference_id": run.reference.id,
         "reference_basis": run.reference_basis,
+        "settings": settings_record(run.settings),
+        "inputs": [
+            {**entry, "path": clean_text(entry["path"])}
+            for entry in input_records(info.path for info in run.articles)
+        ],
+        "gazetteers": [
+            {**entry, "path": clean_text(entry["path"])} if "path" in entry else entry
+            for entry in gazetteer_records(run.settings)
+        ],
     }
