@@ -125,7 +125,7 @@ class Result:
             The output folder (created when missing); written as one set, ``run.json`` last.
         formats : iterable of str
             Data formats beside the map: ``geojson`` (always), ``gpkg``, ``csv``,
-            ``parquet``.
+            ``parquet``, ``acled`` (acled.csv), ``kml`` (events.kml).
         offline : bool, optional
             Write a self-contained map (default: the run's settings).
 

@@ -480,7 +480,8 @@ def write_tables(
     estimates: gpd.GeoDataFrame | None = None,
     checks: Sequence[Check] = (),
 ) -> list[Path]:
-    """The tabular formats asked for: geo.gpkg, events/places.csv, events/places.parquet."""
+    """The tabular formats asked for: geo.gpkg, acled.csv, events.kml, events/places.csv,
+    events/places.parquet."""
     written = []
     if "gpkg" in formats:
         from geo.features import estimates_to_frame
@@ -494,6 +495,13 @@ def write_tables(
             "check_places": targets,
         }
         written.append(write_gpkg(layers, folder / "geo.gpkg"))
+    if "acled" in formats or "kml" in formats:
+        from geo.io._analyst import write_acled_csv, write_kml
+
+        if "acled" in formats:
+            written.append(write_acled_csv(events, folder / "acled.csv"))
+        if "kml" in formats:
+            written.append(write_kml(events, folder / "events.kml"))
     if "csv" in formats:
         written.append(write_csv(events, folder / "events.csv"))
         written.append(write_csv(places, folder / "places.csv"))
@@ -527,8 +535,8 @@ def write_outputs(
 ) -> list[Path]:
     """Write a run's data files into ``out_dir``: always events.geojson, places.geojson and
     checks.csv; ``gpkg`` adds geo.gpkg (layers events, places, estimates, checks,
-    check_places, always all of them), ``csv`` adds
-    events.csv/places.csv with WKT geometry, ``parquet`` adds GeoParquet files.
+    check_places, always all of them), ``acled`` adds acled.csv, ``kml`` adds events.kml,
+    ``csv`` adds events.csv/places.csv with WKT geometry, ``parquet`` adds GeoParquet files.
 
     places.geojson is streamed from the mentions, a row at a time; the whole places frame
     is built only when a tabular format asks for it. The map is written separately."""
@@ -536,7 +544,7 @@ def write_outputs(
     folder = _folder(out_dir)
     place_features = place_feature_texts(result.mentions, result.reference)
     written = _write_always(result.events_frame, place_features, result.checks, folder)
-    if {"gpkg", "csv", "parquet"} & set(chosen):
+    if {"gpkg", "csv", "parquet", "acled", "kml"} & set(chosen):
         written += write_tables(
             result.events_frame,
             result.places_frame,
