@@ -125,7 +125,7 @@ class Result:
             The output folder (created when missing); written as one set, ``run.json`` last.
         formats : iterable of str
             Data formats beside the map: ``geojson`` (always), ``gpkg``, ``csv``,
-            ``parquet``.
+            ``parquet``, ``acled`` (acled.csv), ``kml`` (events.kml).
         offline : bool, optional
             Write a self-contained map (default: the run's settings).
 
@@ -293,11 +293,18 @@ def write_files(
 
 
 def run_record(run: Run) -> dict[str, object]:
-    """Summarise a run for run.json: every input accounted for."""
+    """Summarise a run for run.json.
+
+    Every input is accounted for, with what made the run: the package version, the
+    settings, the SHA-256 of each input file and gazetteer.
+    """
+    from geo import __version__
+    from geo.io import gazetteer_records, input_records, settings_record
     from geo.text import clean_text
 
     summary = run.summary
     record: dict[str, object] = {
+        "version": __version__,
         "read": summary.read,
         "processed": summary.processed,
         "skipped": [
@@ -311,6 +318,15 @@ def run_record(run: Run) -> dict[str, object]:
         "reference": run.reference.name,
         "reference_id": run.reference.id,
         "reference_basis": run.reference_basis,
+        "settings": settings_record(run.settings),
+        "inputs": [
+            {**entry, "path": clean_text(entry["path"])}
+            for entry in input_records(info.path for info in run.articles)
+        ],
+        "gazetteers": [
+            {**entry, "path": clean_text(entry["path"])} if "path" in entry else entry
+            for entry in gazetteer_records(run.settings)
+        ],
     }
     if run.corrections is not None:
         run.events_frame  # noqa: B018 (applies the corrections, if not done yet)

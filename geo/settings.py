@@ -13,7 +13,7 @@ DEFAULT_REFERENCE = "Tbilisi"
 
 #: Data formats of `geo map --format`; events.geojson, places.geojson and checks.csv are
 #: always written, the others are added on request.
-OUTPUT_FORMATS: tuple[str, ...] = ("geojson", "gpkg", "csv", "parquet")
+OUTPUT_FORMATS: tuple[str, ...] = ("geojson", "gpkg", "csv", "parquet", "acled", "kml")
 
 #: Radii (km) of the labelled distance rings drawn around the reference place.
 DEFAULT_RING_RADII_KM: tuple[float, ...] = (25.0, 50.0, 100.0, 200.0)

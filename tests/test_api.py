@@ -115,3 +115,65 @@ def test_gazetteer_is_importable_from_the_package() -> None:
     assert gazetteer.resolve("Gori").name == "Gori"
     with pytest.raises(AttributeError):
         geo.NoSuchThing  # noqa: B018
+
+
+def test_a_records_title_url_and_date_reach_the_features_sources() -> None:
+    record = {
+        "id": "wire-9",
+        "source": "Desk Nine",
+        "title": "Convoy seen on the road",
+        "url": "https://news.example/convoy",
+        "published": "2008-08-19",
+        "text": CONVOY,
+    }
+    events = geo.extract(record).events
+    (source,) = events.iloc[0]["sources"]
+    assert source["title"] == "Convoy seen on the road"
+    assert source["url"] == "https://news.example/convoy"
+    assert (source["published"], source["source"], source["doc"]) == (
+        "2008-08-19",
+        "Desk Nine",
+        "wire-9",
+    )
+
+
+def test_run_json_records_version_settings_and_the_hashes_of_inputs_and_gazetteers(
+    tmp_path: Path,
+) -> None:
+    import hashlib
+
+    from geo.gazetteer import default_gazetteer_path
+
+    report = tmp_path / "in" / "dispatch.md"
+    report.parent.mkdir()
+    report.write_text("---\npublished: 2008-08-19\n---\n" + CONVOY + "\n", encoding="utf-8")
+    settings = geo.Settings(world=False, jobs=1)
+    result = geo.extract(report, settings=settings)
+    result.to_files(tmp_path / "out")
+    record = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert record["version"] == geo.__version__
+    assert record["settings"]["world"] is False and record["settings"]["jobs"] == 1
+    assert record["settings"]["tolerance"]["absolute_km"] == settings.tolerance.absolute_km
+    assert record["inputs"] == [
+        {"path": str(report), "sha256": hashlib.sha256(report.read_bytes()).hexdigest()}
+    ]
+    curated = default_gazetteer_path()
+    assert record["gazetteers"] == [
+        {
+            "name": "curated",
+            "path": str(curated),
+            "sha256": hashlib.sha256(curated.read_bytes()).hexdigest(),
+        }
+    ]
+
+
+def test_run_json_names_the_world_gazetteer_and_keeps_secrets_out_of_urls() -> None:
+    from geo.io._provenance import gazetteer_records, settings_record
+    from geo.settings import GeocoderSpec
+
+    settings = geo.Settings(
+        geocoder=GeocoderSpec("nominatim", url="https://user:secret@geo.example:8080/api?key=k")
+    )
+    assert settings_record(settings)["geocoder"]["url"] == "https://geo.example:8080/api"
+    world = gazetteer_records(settings)[-1]
+    assert world["name"] == "world" and len(world["sha256"]) == 64 and world["key"]

@@ -218,3 +218,12 @@ def test_error_lines_and_the_places_table_carry_no_escapes(
     shown = json_printable(json.dumps(value, ensure_ascii=False))
     _no_controls(shown)
     assert json.loads(shown) == value
+
+
+def test_map_writes_the_acled_csv_and_kml_on_request(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["map", "--no-world", "-o", str(out), "--format", "acled,kml"]) == 0
+    assert (out / "acled.csv").read_text(encoding="utf-8").startswith("event_id_cnty,event_date,")
+    assert "<kml " in (out / "events.kml").read_text(encoding="utf-8")
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert {"acled.csv", "events.kml"} <= set(record["outputs"])

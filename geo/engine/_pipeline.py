@@ -55,7 +55,11 @@ class Result:
             from geo.features import events_to_frame
 
             self._frames["events"] = events_to_frame(
-                self.events, self.reference, claims=self.claims, corrections=self.corrections
+                self.events,
+                self.reference,
+                claims=self.claims,
+                corrections=self.corrections,
+                articles=self.articles,
             )
             if self.corrections is not None:
                 self.corrections.report()

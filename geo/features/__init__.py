@@ -4,6 +4,7 @@ from geo.features._corrections import Corrections, correct_mentions, read_correc
 from geo.features._features import (
     ESTIMATE_COLUMNS,
     EVENT_COLUMNS,
+    SOURCE_KEYS,
     estimates_to_frame,
     events_to_frame,
     mentions_to_frame,
@@ -14,6 +15,7 @@ from geo.features._place_tally import PlaceTally, as_tallies, precise_points, ta
 __all__ = [
     "ESTIMATE_COLUMNS",
     "EVENT_COLUMNS",
+    "SOURCE_KEYS",
     "Corrections",
     "PlaceTally",
     "as_tallies",

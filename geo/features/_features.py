@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import groupby
@@ -32,7 +32,7 @@ from geo.claims import estimate_location
 from geo.errors import GeoError, GeoValueError
 from geo.events import MOTION_KINDS
 from geo.features._corrections import Corrections, correct_feature
-from geo.models import Claim, Event, Mention, Place
+from geo.models import ArticleInfo, Claim, Event, Mention, Place
 
 log = logging.getLogger(__name__)
 
@@ -303,17 +303,39 @@ def _estimate(event: Event, claims: Sequence[Claim]) -> tuple[BaseGeometry, Clai
     return (geometry, claim) if geometry is not None else None
 
 
-def _sources(members: Sequence[Event]) -> list[dict[str, Any]]:
-    return [
-        {
-            "doc": e.doc,
-            "source": e.source,
-            "quote": e.quote,
-            "char_start": e.char_start,
-            "char_end": e.char_end,
-        }
-        for e in members
-    ]
+#: The keys of each entry of a feature's ``sources``, in order.
+SOURCE_KEYS: tuple[str, ...] = (
+    "source",
+    "title",
+    "url",
+    "published",
+    "doc",
+    "quote",
+    "char_start",
+    "char_end",
+)
+
+
+def _sources(members: Sequence[Event], articles: Mapping[str, ArticleInfo]) -> list[dict[str, Any]]:
+    """Each member's provenance: publisher, the report's title, URL and date (from its
+    article), document id, quote and span."""
+    out = []
+    for e in members:
+        info = articles.get(e.doc)
+        published = info.published if info is not None else None
+        out.append(
+            {
+                "source": e.source,
+                "title": info.title if info is not None else None,
+                "url": info.url if info is not None else None,
+                "published": published.isoformat() if published else None,
+                "doc": e.doc,
+                "quote": e.quote,
+                "char_start": e.char_start,
+                "char_end": e.char_end,
+            }
+        )
+    return out
 
 
 def _row(
@@ -322,6 +344,7 @@ def _row(
     reference: Place,
     estimated: bool,
     ring_on_reference: bool,
+    articles: Mapping[str, ArticleInfo],
     notes: Sequence[str] = (),
 ) -> dict[str, Any]:
     rep = feature.representative
@@ -357,7 +380,7 @@ def _row(
         "rule": rep.rule,
         "confidence": feature.confidence,
         "distance_km": _round(distance),
-        "sources": _sources(feature.members),
+        "sources": _sources(feature.members, articles),
         "closest_km": _round(closest),
         "source_count": len({e.doc for e in feature.members}),
         "estimated": estimated,
@@ -412,10 +435,13 @@ def events_to_frame(
     reference: Place,
     claims: Sequence[Claim] = (),
     corrections: Corrections | None = None,
+    articles: Iterable[ArticleInfo] = (),
 ) -> gpd.GeoDataFrame:
     """Merged event features with the DESIGN.md properties (plus ``closest_km``,
     ``source_count``, ``estimated``, ``direction``, ``corrections``), after the reviewer's
-    ``corrections`` when given."""
+    ``corrections`` when given; each entry of ``sources`` takes the title, URL and date of
+    its document from ``articles`` (None when not given)."""
+    by_doc = {info.doc: info for info in articles}
     rows: list[dict[str, Any]] = []
     for original in features_of(events):
         done = corrected(original, corrections)
@@ -425,7 +451,15 @@ def events_to_frame(
         try:
             geometry = event_geometry(feature.representative)
             rows.append(
-                _row(feature, geometry, reference, False, ring_on_reference=False, notes=notes)
+                _row(
+                    feature,
+                    geometry,
+                    reference,
+                    estimated=False,
+                    ring_on_reference=False,
+                    articles=by_doc,
+                    notes=notes,
+                )
             )
         except GeoValueError as exc:  # a geometry out of range: leave it out, name the report
             _left_out(feature.representative, exc)
@@ -452,6 +486,7 @@ def events_to_frame(
                 reference,
                 estimated=True,
                 ring_on_reference=on_reference,
+                articles=by_doc,
                 notes=done[1],
             )
         except GeoValueError as exc:

@@ -346,17 +346,81 @@ def write_checks_csv(checks: Sequence[Check], path: str | Path) -> Path:
     return atomic_write_text(path, buffer.getvalue())
 
 
+#: Columns written to the GeoPackage as Date fields (QGIS's temporal controller reads them).
+DATE_COLUMNS: frozenset[str] = frozenset({"date"})
+
+
+def _dated(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``table`` with its :data:`DATE_COLUMNS` (ISO text) as Arrow dates, typed even when
+    the table is empty, so GDAL writes Date fields."""
+    import pandas as pd
+    import pyarrow as pa
+
+    for column in DATE_COLUMNS & set(table.columns):
+        days = [date.fromisoformat(v) if isinstance(v, str) and v else None for v in table[column]]
+        table[column] = pd.array(days, dtype=pd.ArrowDtype(pa.date32()))
+    return table
+
+
 def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> Path:
-    """One GeoPackage with a layer per frame (lists as JSON text)."""
+    """One GeoPackage with a layer per frame, every layer written even when empty (lists
+    as JSON text, ``date`` as a Date field)."""
     target = Path(path)
     with atomic_target(target) as temporary:
         for name, frame in layers.items():
-            table = tabular(frame)
+            table = _dated(tabular(frame))
             try:
-                table.to_file(temporary, layer=name, driver="GPKG", engine="pyogrio")
+                table.to_file(
+                    temporary, layer=name, driver="GPKG", engine="pyogrio", use_arrow=True
+                )
             except Exception as exc:  # GDAL raises its own error types
                 raise OutputError(f"{target}: cannot write layer {name} ({exc})") from exc
     return target
+
+
+#: The columns of the GeoPackage's ``checks`` and ``check_places`` layers.
+CHECK_LAYER_COLUMNS: tuple[str, ...] = ("check", "date", "role")
+
+
+def check_frames(checks: Sequence[Check]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The checks and conflicts as two map layers, with the checks.csv columns: the ring a
+    claim draws (the claimed distance round its reference, geodesic) and the actual place
+    the claim is about (a point; only for claims whose place is known). ``check`` numbers
+    the row of checks.csv both layers' rows come from."""
+    import geopandas as gpd
+
+    from geo import geodesy
+    from geo.claims import CHECK_COLUMNS, check_rows
+
+    columns = [*CHECK_LAYER_COLUMNS, *CHECK_COLUMNS]
+    rings: list[dict[str, Any]] = []
+    points: list[dict[str, Any]] = []
+    ring_geoms: list[BaseGeometry | None] = []
+    point_geoms: list[BaseGeometry] = []
+    for number, (check, row) in enumerate(zip(checks, check_rows(checks), strict=True)):
+        claim = check.claim
+        when = claim.date.isoformat() if claim.date else None
+        reference = claim.reference
+        ring = None
+        if reference is not None and claim.claimed_km > 0:
+            try:
+                ring = geodesy.ring(reference.lat, reference.lon, claim.claimed_km)
+            except GeoValueError as exc:
+                log.warning("%s: no ring for the claim %r: %s", claim.doc, claim.quote[:60], exc)
+        rings.append({"check": number, "date": when, "role": "claimed-ring", **row})
+        ring_geoms.append(ring)
+        target = claim.subject if claim.subject is not None else claim.near
+        if target is not None:
+            points.append({"check": number, "date": when, "role": "actual-place", **row})
+            point_geoms.append(geodesy.place_point(target))
+
+    def frame(rows: list[dict[str, Any]], geoms: Sequence[BaseGeometry | None]) -> Any:
+        data = {c: [r.get(c) for r in rows] for c in columns}
+        return gpd.GeoDataFrame(
+            data, geometry=gpd.GeoSeries(list(geoms), crs="EPSG:4326"), crs="EPSG:4326"
+        )
+
+    return frame(rings, ring_geoms), frame(points, point_geoms)
 
 
 def write_parquet(frame: gpd.GeoDataFrame, path: str | Path) -> Path:
@@ -414,14 +478,30 @@ def write_tables(
     folder: Path,
     formats: Sequence[str],
     estimates: gpd.GeoDataFrame | None = None,
+    checks: Sequence[Check] = (),
 ) -> list[Path]:
-    """The tabular formats asked for: geo.gpkg, events/places.csv, events/places.parquet."""
+    """The tabular formats asked for: geo.gpkg, acled.csv, events.kml, events/places.csv,
+    events/places.parquet."""
     written = []
     if "gpkg" in formats:
-        layers = {"events": events, "places": places}
-        if estimates is not None and len(estimates):
-            layers["estimates"] = estimates
+        from geo.features import estimates_to_frame
+
+        rings, targets = check_frames(checks)
+        layers = {
+            "events": events,
+            "places": places,
+            "estimates": estimates if estimates is not None else estimates_to_frame([], []),
+            "checks": rings,
+            "check_places": targets,
+        }
         written.append(write_gpkg(layers, folder / "geo.gpkg"))
+    if "acled" in formats or "kml" in formats:
+        from geo.io._analyst import write_acled_csv, write_kml
+
+        if "acled" in formats:
+            written.append(write_acled_csv(events, folder / "acled.csv"))
+        if "kml" in formats:
+            written.append(write_kml(events, folder / "events.kml"))
     if "csv" in formats:
         written.append(write_csv(events, folder / "events.csv"))
         written.append(write_csv(places, folder / "places.csv"))
@@ -444,7 +524,7 @@ def write_frames(
     folder = _folder(out_dir)
     written = [
         *_write_always(events, feature_texts(places), checks, folder),
-        *write_tables(events, places, folder, chosen, estimates),
+        *write_tables(events, places, folder, chosen, estimates, checks),
     ]
     log.info("export: wrote %s", ", ".join(p.name for p in written))
     return written
@@ -454,8 +534,9 @@ def write_outputs(
     result: Result, out_dir: str | Path, formats: Iterable[str] = ("geojson",)
 ) -> list[Path]:
     """Write a run's data files into ``out_dir``: always events.geojson, places.geojson and
-    checks.csv; ``gpkg`` adds geo.gpkg (layers events, places, estimates), ``csv`` adds
-    events.csv/places.csv with WKT geometry, ``parquet`` adds GeoParquet files.
+    checks.csv; ``gpkg`` adds geo.gpkg (layers events, places, estimates, checks,
+    check_places, always all of them), ``acled`` adds acled.csv, ``kml`` adds events.kml,
+    ``csv`` adds events.csv/places.csv with WKT geometry, ``parquet`` adds GeoParquet files.
 
     places.geojson is streamed from the mentions, a row at a time; the whole places frame
     is built only when a tabular format asks for it. The map is written separately."""
@@ -463,9 +544,14 @@ def write_outputs(
     folder = _folder(out_dir)
     place_features = place_feature_texts(result.mentions, result.reference)
     written = _write_always(result.events_frame, place_features, result.checks, folder)
-    if {"gpkg", "csv", "parquet"} & set(chosen):
+    if {"gpkg", "csv", "parquet", "acled", "kml"} & set(chosen):
         written += write_tables(
-            result.events_frame, result.places_frame, folder, chosen, result.estimates_frame
+            result.events_frame,
+            result.places_frame,
+            folder,
+            chosen,
+            result.estimates_frame,
+            result.checks,
         )
     log.info("export: wrote %s", ", ".join(p.name for p in written))
     return written

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import shapely
@@ -65,6 +66,45 @@ def _span(value: Any) -> int | str | None:
     return int(value) if isinstance(value, (int, np.integer)) else esc(value)
 
 
+def link_url(value: Any) -> str | None:
+    """``value`` when it is an absolute http or https URL a popup may link to, else None
+    (``javascript:``, ``data:``, relative or malformed URLs are never links)."""
+    if not isinstance(value, str) or not value or len(value) > 2048:
+        return None
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
+def source_label(src: dict[str, Any], e: Callable[[object], str]) -> str:
+    """A source as popup HTML: the report's title (a link when its URL is http/https; the
+    document id when it has no title), the publisher and the date, every text escaped."""
+    title, url = src.get("title"), src.get("url")
+    name = e(title) if _present(title) else e(src.get("doc"))
+    safe = link_url(url)
+    if safe is not None:
+        head = (
+            f'<a href="{esc(safe)}" target="_blank" rel="noopener noreferrer">'
+            f"{name or esc(safe)}</a>"
+        )
+    else:
+        head = name or (e(url) if _present(url) else "")
+    parts = (head, e(src.get("source")), e(src.get("published")))
+    return " · ".join(p for p in parts if p)
+
+
+def _own_source(sources: Any, doc: Any, start: Any, source: Any) -> dict[str, Any]:
+    """The entry of ``sources`` of the row's own quote, else what the row says of it."""
+    for src in _list(sources):
+        if isinstance(src, dict) and src.get("doc") == doc and src.get("char_start") == start:
+            return src
+    return {"doc": doc, "source": source}
+
+
 def _extra_sources(
     sources: Any, own: tuple[Any, ...], e: Callable[[object], str]
 ) -> tuple[list[list[Any]] | None, int]:
@@ -84,10 +124,9 @@ def _extra_sources(
             return None, 1
     out = []
     for src in listed[:SOURCES_MAX]:
-        who = " · ".join(e(x) for x in (src.get("source"), src.get("doc")) if _present(x))
         out.append(
             [
-                who,
+                source_label(src, e),
                 _span(src.get("char_start")),
                 _span(src.get("char_end")),
                 _quote(src.get("quote")),
@@ -144,7 +183,7 @@ def event_payloads(
 ) -> tuple[dict[str, KindPayload], KindPayload]:
     """Per kind, columns the page script turns into features: geometry (estimated points
     widened into areas), actor index, day, status, precision and the evidence (places,
-    date, distances, confidence, rule, quote and sources), every text HTML-escaped. The
+    date, distances, confidence, quote and sources), every text HTML-escaped. The
     page assembles popups and tooltips from them on demand. Second: the region-level
     events (no geometry, never drawn, listed only), with their kind in column ``k``."""
     n = 0 if events is None else len(events)
@@ -200,8 +239,10 @@ def event_payloads(
         "r": [e(v) for v in col["rule"]],
         "dir": [e(v) for v in col["direction"]],
         "w": [
-            " · ".join(e(x) for x in (s, d) if _present(x))
-            for s, d in zip(col["source"], col["doc"], strict=True)
+            source_label(_own_source(col["sources"][i], d, s0, s), e)
+            for i, (s, d, s0) in enumerate(
+                zip(col["source"], col["doc"], col["char_start"], strict=True)
+            )
         ],
         "s0": [_span(v) for v in col["char_start"]],
         "s1": [_span(v) for v in col["char_end"]],

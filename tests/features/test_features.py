@@ -80,8 +80,11 @@ def test_frame_has_exactly_the_contract_columns(places) -> None:  # type: ignore
     assert row["date"] == "2008-08-19" and row["date_precision"] == "day"
     assert row["sources"] == [
         {
-            "doc": "a",
             "source": "source-a",
+            "title": None,
+            "url": None,
+            "published": None,
+            "doc": "a",
             "quote": "Troops moved.",
             "char_start": 0,
             "char_end": 13,
@@ -313,3 +316,29 @@ def test_empty_inputs_give_empty_frames_with_columns(places) -> None:  # type: i
     ):
         assert frame.empty and list(frame.columns) == [*columns, "geometry"]
         assert frame.crs.to_epsg() == 4326
+
+
+def test_each_source_carries_its_reports_title_url_and_date(places) -> None:  # type: ignore[no-untyped-def]
+    from geo.features import SOURCE_KEYS
+    from geo.models import ArticleInfo
+
+    first = make(places, doc="a", start=3)
+    second = make(places, doc="b", start=9)
+    infos = [
+        ArticleInfo("a", "Wire A", date(2008, 8, 19), "Troops leave Gori", "https://a.example/1"),
+        ArticleInfo("b", "Paper B", None, None, None),
+    ]
+    frame = events_to_frame([first, second], places["tbilisi"], articles=infos)
+    sources = frame.iloc[0]["sources"]
+    assert [list(s) for s in sources] == [list(SOURCE_KEYS)] * 2
+    assert sources[0] == {
+        "source": "source-a",
+        "title": "Troops leave Gori",
+        "url": "https://a.example/1",
+        "published": "2008-08-19",
+        "doc": "a",
+        "quote": "Troops moved.",
+        "char_start": 3,
+        "char_end": 16,
+    }
+    assert (sources[1]["title"], sources[1]["url"], sources[1]["published"]) == (None, None, None)

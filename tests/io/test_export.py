@@ -222,7 +222,7 @@ def test_geopackage_csv_and_parquet(written: Path, frames: dict[str, Any]) -> No
     import pyogrio
 
     layers = {name for name, _ in pyogrio.list_layers(written / "geo.gpkg")}
-    assert layers == {"events", "places", "estimates"}
+    assert layers == {"events", "places", "estimates", "checks", "check_places"}
     events = gpd.read_file(written / "geo.gpkg", layer="events")
     assert len(events) == len(frames["events"])
     assert json.loads(events["places"].iloc[0]) == list(frames["events"]["places"].iloc[0])
@@ -383,3 +383,62 @@ def test_a_geometry_out_of_range_leaves_its_event_out_naming_the_report(
     frame = _features.events_to_frame(result.events, result.reference)
     assert len(frame) == 0
     assert "report-7: event" in caplog.text and "lon=181" in caplog.text
+
+
+def test_geopackage_dates_are_date_fields_and_read_back_as_the_same_days(
+    written: Path, frames: dict[str, Any]
+) -> None:
+    import pyogrio
+
+    info = pyogrio.read_info(written / "geo.gpkg", layer="events")
+    types = dict(zip(info["fields"], info["ogr_types"], strict=True))
+    assert types["date"] == "OFTDate"
+    events = gpd.read_file(written / "geo.gpkg", layer="events")
+    assert pd.api.types.is_datetime64_any_dtype(events["date"])
+    back = [None if pd.isna(d) else d.date().isoformat() for d in events["date"]]
+    assert back == [None if pd.isna(d) else d for d in frames["events"]["date"]]
+    assert None in back  # undated events stay undated
+    assert set(events["id"]) == set(frames["events"]["id"])
+
+
+def test_geopackage_checks_layers_hold_the_claimed_rings_and_actual_places(
+    written: Path, frames: dict[str, Any]
+) -> None:
+    rings = gpd.read_file(written / "geo.gpkg", layer="checks")
+    places = gpd.read_file(written / "geo.gpkg", layer="check_places")
+    checks = frames["checks"]
+    assert list(rings["check"]) == list(range(len(checks)))
+    assert set(rings["role"]) == {"claimed-ring"} and set(places["role"]) == {"actual-place"}
+    first = checks[0].claim
+    ring = rings.geometry.iloc[0]
+    assert ring.geom_type in ("Polygon", "MultiPolygon")
+    edge = (
+        ring.exterior.coords[0] if ring.geom_type == "Polygon" else ring.geoms[0].exterior.coords[0]
+    )
+    from geo import geodesy
+
+    km = geodesy.distance_between(first.reference.lat, first.reference.lon, edge[1], edge[0])
+    assert km == pytest.approx(first.claimed_km, rel=0.01)
+    with_place = [i for i, c in enumerate(checks) if (c.claim.subject or c.claim.near)]
+    assert list(places["check"]) == with_place
+    target = checks[with_place[0]].claim.subject or checks[with_place[0]].claim.near
+    point = places.geometry.iloc[0]
+    assert (point.x, point.y) == pytest.approx((target.lon, target.lat))
+    assert "conflict" in set(rings["kind"])
+
+
+def test_geopackage_lists_every_layer_when_the_run_found_nothing(tmp_path: Path) -> None:
+    import pyogrio
+
+    from geo.features import estimates_to_frame, events_to_frame, mentions_to_frame
+
+    events = events_to_frame([], synthetic.REFERENCE)
+    places = mentions_to_frame([], synthetic.REFERENCE)
+    write_frames(events, places, [], tmp_path, ("gpkg",), estimates=estimates_to_frame([], []))
+    path = tmp_path / "geo.gpkg"
+    layers = {name for name, _ in pyogrio.list_layers(path)}
+    assert layers == {"events", "places", "estimates", "checks", "check_places"}
+    for layer in layers:
+        assert gpd.read_file(path, layer=layer).empty
+    info = pyogrio.read_info(path, layer="events")
+    assert dict(zip(info["fields"], info["ogr_types"], strict=True))["date"] == "OFTDate"

@@ -504,3 +504,64 @@ def test_seed_reports_map_shows_the_war(browser: Browser, seeds_dir: Path, tmp_p
     assert [km for km, _ in igoeti] == [30, 45]
     assert [v for _, v in igoeti] == ["inconsistent", "consistent"]
     page.close()
+
+
+def test_popup_links_a_sources_title_only_for_web_urls(browser: Browser, tmp_path: Path) -> None:
+    pool = synthetic.place_pool(10)
+    events = synthetic.events_frame(2, pool=pool, estimated_share=0.0)
+    events["kind"] = "checkpoint"
+    events = events.set_geometry(events.geometry.representative_point())
+    urls = ["https://news.example/convoy", "javascript:window.__pwned=1"]
+    events["sources"] = [
+        [
+            {
+                "source": "Desk",
+                "title": f"Title {i}",
+                "url": url,
+                "published": "2008-08-19",
+                "doc": doc,
+                "quote": quote,
+                "char_start": start,
+                "char_end": end,
+            }
+        ]
+        for i, (url, doc, quote, start, end) in enumerate(
+            zip(
+                urls,
+                events["doc"],
+                events["quote"],
+                events["char_start"],
+                events["char_end"],
+                strict=True,
+            )
+        )
+    ]
+    save_map(
+        render_frames(events, None, None, [], synthetic.REFERENCE, offline=True),
+        tmp_path / "map.html",
+    )
+    page, seen = browser.open(tmp_path / "map.html")
+    popup = """id => {
+      for (const group of GeoMap.layers) {
+        for (const layer of group.getLayers()) {
+          if (GeoMap.featureId(layer) === id) {
+            const box = document.createElement('div');  // what the popup shows
+            box.innerHTML = GeoMap.popupHtml(layer);
+            const a = box.querySelector('a[href]');
+            return {text: box.textContent, href: a && a.getAttribute('href'),
+                    target: a && a.target, rel: a && a.rel, link: a && a.textContent};
+          }
+        }
+      }
+      return null;
+    }"""
+    linked = page.evaluate(popup, "ev000000")
+    assert linked["href"] == "https://news.example/convoy" and linked["link"] == "Title 0"
+    assert linked["target"] == "_blank" and "noopener" in linked["rel"]
+    assert "Desk" in linked["text"] and "2008-08-19" in linked["text"]
+    assert "synthetic-checkpoint" not in linked["text"]  # no internal rule name
+    plain = page.evaluate(popup, "ev000001")
+    assert plain["href"] is None and "Title 1" in plain["text"]
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert seen["errors"] == [] and seen["outside"] == []
+    page.close()

@@ -331,3 +331,53 @@ def test_remote_references_finds_fetches_not_links() -> None:
         '<img src="//example.org/a.png"><style>.x{background:url("https://e.org/b.png")}</style>'
     )
     assert remote_references(page) == ["//example.org/a.png", "https://e.org/b.png"]
+
+
+def _decoded(payload: dict[str, Any], column: str) -> list[Any]:
+    words = payload["dict"]
+    return [words[v] for v in payload["cols"][column]]
+
+
+def test_a_sources_title_links_only_to_http_and_https_urls(frames: dict[str, Any]) -> None:
+    events = frames["events"].iloc[:4].copy()
+    events["kind"] = "checkpoint"
+    urls = [
+        "https://news.example/a?x=1&y=2",
+        "javascript:window.__pwned=1",
+        " https://news.example/space",
+        "data:text/html,<b>x</b>",
+    ]
+    events["sources"] = [
+        [
+            {
+                "source": "Desk <i>",
+                "title": f"Report {i} <b>",
+                "url": url,
+                "published": "2008-08-19",
+                "doc": doc,
+                "quote": quote,
+                "char_start": start,
+                "char_end": end,
+            }
+        ]
+        for i, (url, doc, quote, start, end) in enumerate(
+            zip(
+                urls,
+                events["doc"],
+                events["quote"],
+                events["char_start"],
+                events["char_end"],
+                strict=True,
+            )
+        )
+    ]
+    page = map_html(render_frames(events, None, None, [], synthetic.REFERENCE, offline=True))
+    labels = _decoded(event_payloads(page)["checkpoint"], "w")
+    assert labels[0] == (
+        '<a href="https://news.example/a?x=1&amp;y=2" target="_blank" '
+        'rel="noopener noreferrer">Report 0 &lt;b&gt;</a> · Desk &lt;i&gt; · 2008-08-19'
+    )
+    for label in labels[1:]:  # not http(s): the title as plain escaped text, never a link
+        assert "<a" not in label and "href" not in label and "javascript" not in label
+        assert label.startswith("Report ") and "&lt;b&gt; · Desk &lt;i&gt;" in label
+    assert "synthetic-checkpoint" in _decoded(event_payloads(page)["checkpoint"], "r")

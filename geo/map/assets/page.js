@@ -26,7 +26,7 @@ var GeoMap = (function () {
       (cfg.precisionLabel[String(it.p)] || '');
     var dist = isNum(it.km) ? it.km.toFixed(1) + ' km' +
       (isNum(it.ck) && it.ck !== it.km ? ' (closest ' + it.ck.toFixed(1) + ' km)' : '') : '';
-    var how = [isNum(it.cf) ? it.cf.toFixed(2) : '', it.r].filter(Boolean).join(' &middot; ');
+    var how = isNum(it.cf) ? it.cf.toFixed(2) : '';
     for (i = 0; i < src.length; i++) {
       s = src[i];
       out.push('<li><b>' + (s[0] || 'unknown source') + '</b>' +
