@@ -1,4 +1,6 @@
-"""Sources that contradict each other about the same pair of places."""
+"""Sources that contradict each other about the same pair of places: one conflict check per
+pair of places, its two most distant claims and the counts, found in time linear in the
+claims (never one check per pair of claims)."""
 
 from __future__ import annotations
 
@@ -6,8 +8,6 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
-from itertools import combinations
-from typing import TYPE_CHECKING
 
 from geo import geodesy
 from geo.claims._quantities import claim_bounds
@@ -15,10 +15,10 @@ from geo.claims._verdicts import check_claim
 from geo.models import Check, Claim
 from geo.settings import Tolerance
 
-if TYPE_CHECKING:
-    pass
-
 log = logging.getLogger(__name__)
+
+#: How many distinct claimed values a conflict's note lists.
+_TALLY_VALUES = 5
 
 
 def _pair_key(claim: Claim) -> frozenset[str] | None:
@@ -44,25 +44,107 @@ def _who(claim: Claim) -> str:
     return claim.doc
 
 
-def _conflict(first: Claim, second: Claim, tolerance: Tolerance) -> Check | None:
-    low1, high1 = claim_bounds(first)
-    low2, high2 = claim_bounds(second)
-    gap = max(0.0, low1 - high2, low2 - high1)
-    scale = max(v for v in (first.claimed_km, second.claimed_km) if math.isfinite(v))
-    notes: list[str] = []
-    if gap > tolerance.allowed_km(scale):
-        notes.append(
-            f"{_who(first)} says {first.claimed_text}, {_who(second)} says {second.claimed_text}"
-        )
-    bearing1, bearing2 = _oriented_bearing(first, first), _oriented_bearing(second, first)
-    if (
-        bearing1 is not None
-        and bearing2 is not None
-        and geodesy.angle_between(bearing1, bearing2) > tolerance.bearing_deg
-    ):
-        notes.append(f"'{first.direction_text}' versus '{second.direction_text}'")
-    if not notes:
+def _distance_pair(group: Sequence[Claim]) -> tuple[Claim, Claim, float] | None:
+    """The two claims of different documents furthest apart (the highest lower bound
+    against the lowest upper bound), in the group's order, and their gap; None when every
+    claim comes from one document. Linear: the best two documents on each side suffice."""
+    bounds = [claim_bounds(c) for c in group]
+    by_low = _best_two_docs(group, [-low for low, _ in bounds])
+    by_high = _best_two_docs(group, [high for _, high in bounds])
+    best: tuple[int, int, float] | None = None
+    for i in by_low:
+        for j in by_high:
+            if group[i].doc == group[j].doc:
+                continue
+            gap = bounds[i][0] - bounds[j][1]
+            if best is None or gap > best[2]:
+                best = (i, j, gap)
+    if best is None:
         return None
+    i, j, gap = best
+    first, second = sorted((i, j))
+    return group[first], group[second], max(0.0, gap)
+
+
+def _best_two_docs(group: Sequence[Claim], keys: Sequence[float]) -> list[int]:
+    """Indices of the smallest key of the best document and of the best other document
+    (the first such claim on ties)."""
+    chosen: list[int] = []
+    for index in sorted(range(len(group)), key=lambda k: keys[k]):
+        if not chosen or group[index].doc != group[chosen[0]].doc:
+            chosen.append(index)
+            if len(chosen) == 2:
+                break
+    return chosen
+
+
+def _direction_pair(group: Sequence[Claim]) -> tuple[Claim, Claim, float] | None:
+    """The two claims of different documents whose directions differ most (bearings as
+    seen from the group's first claim's reference), in the group's order, and the angle.
+    Bounded: bearings are compared once per whole degree, not once per claim."""
+    anchor = group[0]
+    seen: dict[int, list[int]] = {}  # whole degree -> first claims of two documents
+    for index, claim in enumerate(group):
+        bearing = _oriented_bearing(claim, anchor)
+        if bearing is None:
+            continue
+        firsts = seen.setdefault(round(bearing) % 360, [])
+        if len(firsts) < 2 and all(group[k].doc != claim.doc for k in firsts):
+            firsts.append(index)
+    best: tuple[int, int, float] | None = None
+    indices = [k for firsts in seen.values() for k in firsts]
+    for a, i in enumerate(indices):
+        for j in indices[a + 1 :]:
+            if group[i].doc == group[j].doc:
+                continue
+            bearing_i = _oriented_bearing(group[i], anchor)
+            bearing_j = _oriented_bearing(group[j], anchor)
+            assert bearing_i is not None and bearing_j is not None
+            angle = geodesy.angle_between(bearing_i, bearing_j)
+            if best is None or angle > best[2]:
+                best = (i, j, angle)
+    if best is None:
+        return None
+    i, j, angle = best
+    first, second = sorted((i, j))
+    return group[first], group[second], angle
+
+
+def _tally(group: Sequence[Claim]) -> str:
+    """How many claims and documents, and what they say ("45 km (3), 30 km (2)")."""
+    docs = len({c.doc for c in group})
+    said = Counter(c.claimed_text for c in group).most_common()
+    shown = ", ".join(f"{text} ({n})" for text, n in said[:_TALLY_VALUES])
+    if len(said) > _TALLY_VALUES:
+        shown += f" and {len(said) - _TALLY_VALUES} other values"
+    return f"{len(group)} claims from {docs} documents: {shown}"
+
+
+def _group_conflict(group: Sequence[Claim], tolerance: Tolerance) -> Check | None:
+    """One conflict check summarising a group of claims about one pair of places: its two
+    most distant claims (else its two most opposed directions), with counts when the
+    group holds more than those two claims."""
+    notes: list[str] = []
+    pair: tuple[Claim, Claim] | None = None
+    distance = _distance_pair(group)
+    if distance is not None:
+        first, second, gap = distance
+        scale = max(v for v in (first.claimed_km, second.claimed_km) if math.isfinite(v))
+        if gap > tolerance.allowed_km(scale):
+            pair = first, second
+            notes.append(
+                f"{_who(first)} says {first.claimed_text}, {_who(second)} says "
+                f"{second.claimed_text}"
+            )
+    direction = _direction_pair(group)
+    if direction is not None and direction[2] > tolerance.bearing_deg:
+        pair = pair or direction[:2]
+        notes.append(f"'{direction[0].direction_text}' versus '{direction[1].direction_text}'")
+    if pair is None:
+        return None
+    first, second = pair
+    (low1, high1), (low2, high2) = claim_bounds(first), claim_bounds(second)
+    gap = max(0.0, low1 - high2, low2 - high1)
     assert first.subject is not None and first.reference is not None
     computed = geodesy.distance_km(first.reference, first.subject)
     errors = {
@@ -72,6 +154,8 @@ def _conflict(first: Claim, second: Claim, tolerance: Tolerance) -> Check | None
     closer = first if errors[first.doc] < errors[second.doc] else second
     if errors[first.doc] != errors[second.doc]:
         notes.append(f"geodesy ({computed:.1f} km) supports {_who(closer)}")
+    if len(group) > 2:
+        notes.append(_tally(group))
     return Check(
         first,
         "inconsistent",
@@ -84,8 +168,9 @@ def _conflict(first: Claim, second: Claim, tolerance: Tolerance) -> Check | None
 
 
 def find_conflicts(claims: Sequence[Claim], tolerance: Tolerance | None = None) -> list[Check]:
-    """Conflict checks: claims from different documents about the same pair of places that
-    disagree with each other beyond tolerance (distance or direction)."""
+    """Conflict checks: for each pair of places that claims from different documents
+    disagree about beyond tolerance (distance or direction), one check summarising them
+    (the extreme claims and the counts), never one per pair of claims."""
     tolerance = tolerance or Tolerance()
     groups: dict[frozenset[str], list[Claim]] = {}
     for claim in claims:
@@ -94,12 +179,9 @@ def find_conflicts(claims: Sequence[Claim], tolerance: Tolerance | None = None) 
             groups.setdefault(key, []).append(claim)
     conflicts: list[Check] = []
     for group in groups.values():
-        for first, second in combinations(group, 2):
-            if first.doc == second.doc:
-                continue
-            conflict = _conflict(first, second, tolerance)
-            if conflict is not None:
-                conflicts.append(conflict)
+        conflict = _group_conflict(group, tolerance)
+        if conflict is not None:
+            conflicts.append(conflict)
     return conflicts
 
 

@@ -43,6 +43,27 @@ CHECK_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: The longest quote a checks.csv row carries (characters): a longer sentence is cut to a
+#: window around the claimed distance, each cut end marked with an ellipsis.
+QUOTE_LIMIT = 400
+
+
+def clip_quote(quote: str, around: str = "", limit: int = QUOTE_LIMIT) -> str:
+    """``quote`` if it is at most ``limit`` characters, else a ``limit``-character window
+    of it centred on ``around`` (its start when absent), an ellipsis at each cut end."""
+    if len(quote) <= limit:
+        return quote
+    found = quote.find(around) if around else -1
+    centre = found + len(around) // 2 if found >= 0 else 0
+    start = max(0, min(centre - limit // 2, len(quote) - limit))
+    window = quote[start : start + limit]
+    if start > 0:
+        window = "…" + window[1:]
+    if start + limit < len(quote):
+        window = window[:-1] + "…"
+    return window
+
+
 def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None or not math.isfinite(value) else round(value, digits)
 
@@ -83,7 +104,7 @@ def check_rows(checks: Sequence[Check]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "doc": claim.doc,
-                "quote": claim.quote,
+                "quote": clip_quote(claim.quote, claim.claimed_text),
                 "place": place_label(claim),
                 "reference": reference_label(claim),
                 "claimed_km": _round(claim.claimed_km),
@@ -101,7 +122,7 @@ def check_rows(checks: Sequence[Check]) -> list[dict[str, Any]]:
                 "units_disagree": claim.units_disagree,
                 "estimated": _estimated(claim) if check.kind == "distance" else "",
                 "other_doc": other.doc if other else "",
-                "other_quote": other.quote if other else "",
+                "other_quote": clip_quote(other.quote, other.claimed_text) if other else "",
                 "other_claimed_km": _round(other.claimed_km) if other else None,
                 "other_claimed_text": other.claimed_text if other else "",
                 "note": check.note,

@@ -374,9 +374,17 @@ def _recent(memory: Sequence[Frame], frame: Frame, window: int) -> list[Frame]:
 
 
 def link_discourse(frames: list[Frame]) -> None:
-    """Fill actors, origins and dates from earlier clauses of the same document."""
+    """Fill actors, origins and dates from earlier clauses of the same document.
+
+    Frames come in sentence order, and only those of the last few sentences are looked at,
+    so each frame sees a bounded slice of the ones before it (linear in the document).
+    """
+    reach = max(_ANAPHOR_SENTENCES, _CONTINUATION_SENTENCES)
+    first = 0
     for position, frame in enumerate(frames):
-        earlier = frames[:position]
+        while frames[first].sentence.index < frame.sentence.index - reach:
+            first += 1
+        earlier = frames[first:position]
         if frame.kind in MOTION_KINDS and frame.destination_only and frame.definite:
             _continue_movement(frame, earlier)
         if frame.actor is None or frame.date is None:

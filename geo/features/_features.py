@@ -146,7 +146,11 @@ def date_interval(when: date | None, precision: str) -> tuple[date, date] | None
     return when, when
 
 
-def dates_compatible(a: Event, b: Event, slack_days: int = 1) -> bool:
+#: Days two events' dates may lie apart and still be the same event's.
+_SLACK_DAYS = 1
+
+
+def dates_compatible(a: Event, b: Event, slack_days: int = _SLACK_DAYS) -> bool:
     """Whether two events' dates are both known and may be the same day (within
     ``slack_days``): reports of unknown date never merge, they may be days apart."""
     first = date_interval(a.date, a.date_precision)
@@ -170,8 +174,45 @@ def compatible(a: Event, b: Event) -> bool:
     return dates_compatible(a, b)
 
 
+#: Days before an event's date that its interval can start (a month's first day).
+_INTERVAL_LEAD = timedelta(days=31)
+
+
+def _merge_signature(event: Event) -> tuple[object, ...]:
+    """Everything :func:`compatible` reads of an event: events of one signature are
+    compatible with exactly the same events."""
+    return (
+        _status_class(event.status),
+        _actors(event.actor),
+        date_interval(event.date, event.date_precision),
+    )
+
+
+def _horizon(when: date) -> date:
+    """The last day a cluster must reach to stay open to events of ``when`` or later:
+    their intervals start at most a month before their dates, and one day of slack."""
+    lead = _INTERVAL_LEAD + timedelta(days=_SLACK_DAYS + 1)
+    return when - lead if when > date.min + lead else date.min
+
+
+@dataclass
+class _Cluster:
+    members: list[Event]
+    #: One member per distinct signature: what compatibility is checked against.
+    kinds: dict[tuple[object, ...], Event]
+    #: The last day any member's date may mean.
+    last: date
+
+
 def merge_events(events: Iterable[Event]) -> list[list[Event]]:
-    """Group events that report the same thing; deterministic for the same input."""
+    """Group events that report the same thing; deterministic for the same input.
+
+    An event joins the first cluster of its kind and path whose every member it is
+    compatible with. Compatibility depends only on an event's signature (status class,
+    actors, date interval), so it is checked once per distinct signature of a cluster, and
+    clusters whose dates are over a month behind are no longer looked at: near-linear in
+    the number of events, however many documents repeat one event.
+    """
     ordered = sorted(
         events,
         key=lambda e: (
@@ -186,17 +227,29 @@ def merge_events(events: Iterable[Event]) -> list[list[Event]]:
     )
     clusters: list[list[Event]] = []
     # Only events of one kind and one path can be compatible, and the sort keeps each such
-    # group together: cluster within a group (linear in the number of groups, not quadratic).
+    # group together (and in date order within it).
     for _, group in groupby(ordered, key=lambda e: (e.kind, tuple(p.id for p in e.places))):
-        group_clusters: list[list[Event]] = []
+        open_clusters: list[_Cluster] = []
         for event in group:
-            for cluster in group_clusters:
-                if all(compatible(event, member) for member in cluster):
-                    cluster.append(event)
+            signature = _merge_signature(event)
+            interval = signature[2]
+            if interval is None or not event.places:  # never compatible with anything
+                clusters.append([event])
+                continue
+            assert isinstance(interval, tuple) and event.date is not None
+            open_clusters = [c for c in open_clusters if c.last >= _horizon(event.date)]
+            for cluster in open_clusters:
+                if signature in cluster.kinds or all(
+                    compatible(event, member) for member in cluster.kinds.values()
+                ):
+                    cluster.members.append(event)
+                    cluster.kinds.setdefault(signature, event)
+                    cluster.last = max(cluster.last, interval[1])
                     break
             else:
-                group_clusters.append([event])
-        clusters.extend(group_clusters)
+                cluster = _Cluster([event], {signature: event}, interval[1])
+                open_clusters.append(cluster)
+                clusters.append(cluster.members)
     return clusters
 
 

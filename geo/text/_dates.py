@@ -475,49 +475,26 @@ def _windows(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int
     or before a span's start (or the start of the text) to the first barrier at or after
     its last character (or the end of the text); overlapping windows merged.
 
-    A match inside a span has no barrier in it, so it lies in the span's window.
+    A match inside a span has no barrier in it, so it lies in the span's window. The
+    barriers are found once for the text (a text without any costs one pass, not one per
+    span).
     """
+    barriers = [
+        found.start()
+        for found in _BARRIER_OR_STOP.finditer(text)
+        if _is_barrier(text, found.start())
+    ]
     windows: list[tuple[int, int]] = []
     for start, end in spans:
-        first = _last_barrier(text, start) + 1
-        last = _first_barrier(text, max(start, end - 1))
+        before = bisect.bisect_right(barriers, start) - 1
+        first = barriers[before] + 1 if before >= 0 else 0
+        after = bisect.bisect_left(barriers, max(start, end - 1))
+        last = barriers[after] if after < len(barriers) else len(text)
         if windows and first <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(windows[-1][1], last))
         else:
             windows.append((first, last))
     return windows
-
-
-def _first_barrier(text: str, position: int) -> int:
-    """The offset of the first barrier at or after ``position`` (the text's length: none)."""
-    if text[position] in _BARRIER_CHARS and _is_barrier(text, position):
-        return position  # most often: the full stop that ends a sentence
-    for found in _BARRIER_OR_STOP.finditer(text, position + 1):
-        if _is_barrier(text, found.start()):
-            return found.start()
-    return len(text)
-
-
-def _last_barrier(text: str, position: int) -> int:
-    """The offset of the last barrier at or before ``position`` (-1: none): among the few
-    characters before it (most often the full stop of the sentence before), else in ever
-    longer stretches before those."""
-    stop = max(-1, position - 8)
-    for index in range(position, stop, -1):
-        if text[index] in _BARRIER_CHARS and _is_barrier(text, index):
-            return index
-    end, reach = stop + 1, 32
-    while end > 0:
-        begin = max(0, end - reach)
-        barriers = [
-            found.start()
-            for found in _BARRIER_OR_STOP.finditer(text, begin, end)
-            if _is_barrier(text, found.start())
-        ]
-        if barriers:
-            return barriers[-1]
-        end, reach = begin, reach * 4
-    return -1
 
 
 def _is_barrier(text: str, position: int) -> bool:

@@ -5,6 +5,9 @@ closing quote or bracket after them) followed by whitespace and an upper-case le
 digit or an opening quote; a line break always ends one (headlines, captions, signature
 lines). Abbreviations ("Mr.", "Gen.", "Aug.", "U.S.", "J.") do not end a sentence unless a
 common sentence opener follows them ("... ties with the U.S. The talks ...").
+A run of text longer than :data:`MAX_SENTENCE` characters without an end (a page with no
+punctuation) is cut into pieces of at most that length at white space, so no later stage
+ever sees an unbounded sentence.
 """
 
 from __future__ import annotations
@@ -124,6 +127,9 @@ SENTENCE_OPENERS: frozenset[str] = frozenset(
         "after",
     }
 )
+
+#: The longest sentence (characters); longer runs are cut at the last white space before.
+MAX_SENTENCE = 1000
 
 _END = re.compile(r"[.!?]+[\"'”’)\]]*")
 _NEXT_WORD = re.compile(r"\s+[\"“'‘(\[]*(\w+)")
@@ -259,7 +265,26 @@ def _lines(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _append(sentences: list[Sentence], text: str, start: int, end: int, paragraph: int) -> None:
-    """Append ``text[start:end]`` without its surrounding white space, unless empty."""
+    """Append ``text[start:end]`` without its surrounding white space, unless empty; a
+    piece longer than :data:`MAX_SENTENCE` as several, cut at white space."""
+    while end - start > MAX_SENTENCE:
+        cut = _cut(text, start, start + MAX_SENTENCE)
+        _append_one(sentences, text, start, cut, paragraph)
+        start = cut
+    _append_one(sentences, text, start, end, paragraph)
+
+
+def _cut(text: str, start: int, limit: int) -> int:
+    """Where to cut ``text[start:limit]``: after its last white space past the first half
+    (``limit`` when there is none: one word that long is cut inside)."""
+    for space in (" ", "\t", "\r"):
+        position = text.rfind(space, start + (limit - start) // 2, limit)
+        if position >= 0:
+            return position + 1
+    return limit
+
+
+def _append_one(sentences: list[Sentence], text: str, start: int, end: int, paragraph: int) -> None:
     segment = text[start:end]
     stripped = segment.strip()
     if stripped:

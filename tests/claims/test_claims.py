@@ -20,7 +20,7 @@ from geo.claims._conflicts import check_claims
 from geo.claims._estimates import estimate_location
 from geo.claims._extract import extract_claims, sentence_spans
 from geo.claims._quantities import parse_quantity, units_disagree
-from geo.claims._table import CHECK_COLUMNS, check_rows
+from geo.claims._table import CHECK_COLUMNS, QUOTE_LIMIT, check_rows
 from geo.claims._verdicts import check_claim
 from geo.gazetteer._gazetteer import Gazetteer
 from geo.models import Article, Claim, Mention, Place
@@ -433,6 +433,66 @@ def test_opposite_directions_conflict(gaz: Gazetteer) -> None:
     conflicts = [c for c in check_claims(claims) if c.kind == "conflict"]
     assert len(conflicts) == 1
     assert "'north' versus 'south'" in conflicts[0].note
+
+
+def test_many_sources_make_one_conflict_row_with_the_extremes_and_counts(gaz: Gazetteer) -> None:
+    claims: list[Claim] = []
+    for i, km in enumerate((31, 30, 32, 30, 46, 45, 45)):
+        claims += claims_in(f"A post stood in Igoeti, {km} km from Tbilisi.", gaz, doc=f"d{i}")
+    conflicts = [c for c in check_claims(claims) if c.kind == "conflict"]
+    assert len(conflicts) == 1  # one per pair of places, not one per pair of claims (12)
+    conflict = conflicts[0]
+    assert conflict.other is not None
+    assert (conflict.claim.doc, conflict.other.doc) == ("d1", "d4")  # 30 km and 46 km
+    assert conflict.difference_km == pytest.approx(16)
+    assert "7 claims from 7 documents: 30 km (2), 45 km (2), 31 km (1), 32 km (1)" in (
+        conflict.note
+    )
+
+
+def test_the_map_marks_a_summarised_conflict_once(gaz: Gazetteer) -> None:
+    from geo.map._payloads import conflict_items
+
+    claims: list[Claim] = []
+    for i in range(40):
+        km = 30 if i % 2 else 45
+        claims += claims_in(f"A post stood in Igoeti, {km} km from Tbilisi.", gaz, doc=f"d{i}")
+    items = conflict_items(check_claims(claims))
+    assert len(items) == 1  # was one marker per disagreeing pair: 400
+    assert "40 claims from 40 documents: 45 km (20), 30 km (20)" in items[0]["pop"]
+
+
+def test_a_conflict_summary_never_pairs_a_document_with_itself(gaz: Gazetteer) -> None:
+    claims = claims_in("Igoeti is 10 km from Tbilisi. Igoeti is 90 km from Tbilisi.", gaz)
+    claims += claims_in("A post stood in Igoeti, 46 km from Tbilisi.", gaz, doc="b")
+    conflicts = [c for c in check_claims(claims) if c.kind == "conflict"]
+    assert len(conflicts) == 1
+    pair = conflicts[0].claim, conflicts[0].other
+    assert pair[1] is not None and {c.doc for c in pair} == {"d1", "b"}
+    assert {c.claimed_km for c in pair} in ({10.0, 46.0}, {90.0, 46.0})
+
+
+def test_directions_of_many_sources_make_one_conflict(gaz: Gazetteer) -> None:
+    claims: list[Claim] = []
+    for i, way in enumerate(("north", "north", "north-east", "south")):
+        claims += claims_in(f"Mtskheta, 20 km {way} of Tbilisi.", gaz, doc=f"d{i}")
+    conflicts = [c for c in check_claims(claims) if c.kind == "conflict"]
+    assert len(conflicts) == 1
+    assert "'north' versus 'south'" in conflicts[0].note
+    assert "4 claims from 4 documents" in conflicts[0].note
+
+
+def test_checks_csv_quotes_are_bounded_around_the_claim(gaz: Gazetteer) -> None:
+    padding = "and the column waited by the road " * 10
+    text = f"Witnesses said {padding}that a post stood in Igoeti, 30 km from Tbilisi, {padding}"
+    claims = claims_in(text, gaz)
+    assert len(claims[0].quote) > 2 * QUOTE_LIMIT - 100
+    row = check_rows(check_claims(claims))[0]
+    assert len(row["quote"]) == QUOTE_LIMIT
+    assert "30 km from Tbilisi" in row["quote"]
+    assert row["quote"].startswith("…") and row["quote"].endswith("…")
+    short = check_rows(check_claims(claims_in("Igoeti, 30 km from Tbilisi.", gaz)))[0]
+    assert short["quote"] == "Igoeti, 30 km from Tbilisi."
 
 
 # -- tolerance, rows ------------------------------------------------------------------------

@@ -616,3 +616,24 @@ def test_extract_events_skips_only_sentences_that_cannot_reach_an_event(
         every = [f for f in extract_frames(source, mentions) if _keep(f)]
         needed = [f for f in extract_frames(source, mentions, placeless=False) if _keep(f)]
         assert needed == every, text
+
+
+def test_discourse_links_look_back_a_few_sentences_not_the_whole_document(
+    curated_gazetteer, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import geo.events._events as events
+
+    longest = 0
+    real = events._recent
+
+    def measuring(memory, frame, window):  # type: ignore[no-untyped-def]
+        nonlocal longest
+        longest = max(longest, len(memory))
+        return real(memory, frame, window)
+
+    monkeypatch.setattr(events, "_recent", measuring)
+    text = "Russian troops left Gori. They entered Kareli. " * 150
+    frames = events.extract_frames(article(text), find_mentions(text, curated_gazetteer))
+    assert len(frames) >= 300
+    assert longest <= 20  # the frames of the last few sentences (was every earlier one)
+    assert frames[-1].actor == "Russia"  # "They" still inherits its actor

@@ -342,3 +342,72 @@ def test_each_source_carries_its_reports_title_url_and_date(places) -> None:  # 
         "char_end": 16,
     }
     assert (sources[1]["title"], sources[1]["url"], sources[1]["published"]) == (None, None, None)
+
+
+# -- merging at scale -----------------------------------------------------------------------
+def _merge_pairwise(events: list[Event]) -> list[list[Event]]:
+    """The plain rule merge_events must agree with: in its order, an event joins the first
+    cluster (of its kind and path) whose every member it is compatible with."""
+    clusters: list[list[Event]] = []
+    for event in sorted(
+        events,
+        key=lambda e: (
+            e.kind,
+            tuple(p.id for p in e.places),
+            e.date is None,
+            e.date or date.min,
+            e.doc,
+            e.char_start,
+            e.rule,
+        ),
+    ):
+        for cluster in clusters:
+            if all(compatible(event, member) for member in cluster):
+                cluster.append(event)
+                break
+        else:
+            clusters.append([event])
+    return clusters
+
+
+def test_one_event_in_many_documents_merges_with_few_comparisons(places, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import geo.features._features as features
+
+    calls = 0
+    real = features.compatible
+
+    def counting(a: Event, b: Event) -> bool:
+        nonlocal calls
+        calls += 1
+        return real(a, b)
+
+    monkeypatch.setattr(features, "compatible", counting)
+    events = [make(places, doc=f"d{i:04d}") for i in range(2000)]
+    events += [make(places, doc=f"u{i:04d}", when=None) for i in range(500)]  # never merge
+    clusters = features.merge_events(events)
+    assert [len(c) for c in clusters] == [2000] + [1] * 500
+    assert calls <= 2 * len(events)  # pairwise clustering made about 2 million
+
+
+def test_hashed_merging_groups_as_the_pairwise_rule_does(places) -> None:  # type: ignore[no-untyped-def]
+    import random
+
+    rng = random.Random(18)
+    events = []
+    for i in range(400):
+        day = date(2008, rng.choice((7, 8, 9)), rng.randint(1, 28))
+        events.append(
+            make(
+                places,
+                doc=f"d{i:03d}",
+                actor=rng.choice(("Russia", "Georgia", None, "Georgia & Russia")),
+                when=rng.choice((day, day, None)),
+                precision=rng.choice(("day", "day", "week", "month", "report")),
+                status=rng.choice(("reported", "claimed", "denied")),
+                where=rng.choice((("gori",), ("gori", "kareli"))),
+            )
+        )
+    got = merge_events(events)
+    assert [[e.doc for e in c] for c in got] == [
+        [e.doc for e in c] for c in _merge_pairwise(events)
+    ]

@@ -288,3 +288,21 @@ def test_dates_within_spans_are_the_whole_texts_dates_in_them() -> None:
         whole = find_dates(text, published)
         expected = [d for d in whole if any(a <= d.start and d.end <= b for a, b in spans)]
         assert find_dates_within(text, published, spans) == expected, (text, spans)
+
+
+def test_date_windows_look_at_each_full_stop_once_however_many_spans(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import geo.text._dates as dates
+
+    calls = 0
+    real = dates._is_barrier
+
+    def counting(text: str, position: int) -> bool:
+        nonlocal calls
+        calls += 1
+        return real(text, position)
+
+    monkeypatch.setattr(dates, "_is_barrier", counting)
+    text = "troops came in Aug. " * 2000  # full stops, none of them a barrier
+    spans = [(i * 20, i * 20 + 15) for i in range(0, 2000, 2)]
+    assert dates._windows(text, spans) == [(0, len(text))]
+    assert calls <= 2 * text.count(".")  # a scan per span made about two million
