@@ -9,6 +9,7 @@ fitting place before it stays unresolved rather than guessed.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -29,10 +30,8 @@ REACH = 700
 #: Score of a back-reference mention (below a name read from the text).
 SCORE = 0.6
 
-_PHRASE = re.compile(
-    r"\b(?P<the>[Tt]he)\s+(?P<kind>town|city|village|port|base|airport)\b(?!\s+(?:of|hall|council)\b)"
-    r"(?!-)"
-)
+_KIND = re.compile(r"\b(?:town|city|village|port|base|airport)\b(?!\s+(?:of|hall|council)\b)(?!-)")
+_THE_BEFORE = re.compile(r"\b[Tt]he\s+$")
 
 
 def back_reference_mentions(article: Article, mentions: Sequence[Mention]) -> list[Mention]:
@@ -45,26 +44,39 @@ def back_reference_mentions(article: Article, mentions: Sequence[Mention]) -> li
     if not named:
         return []
     found: list[Mention] = []
-    for match in _PHRASE.finditer(text):
-        start, end = match.start(), match.end()
-        if any(m.start < end and start < m.end for m in mentions):
+    starts = [m.start for m in mentions]
+    lowered = text.lower()
+    if not any(f"the {kind}" in lowered for kind in REFERRED_KINDS):
+        return []
+    for match in _KIND.finditer(text):
+        the = _THE_BEFORE.search(text, max(0, match.start() - 8), match.start())
+        if the is None:
+            continue
+        start, end = the.start(), match.end()
+        if _overlaps(mentions, starts, start, end):
             continue  # part of a name ("The Hague")
-        kinds = REFERRED_KINDS[match["kind"]]
-        antecedent = _nearest_before(named, start, kinds)
+        antecedent = _nearest_before(named, start, REFERRED_KINDS[match.group(0)])
         if antecedent is None or antecedent.place is None:
             continue
+        phrase = text[start:end]
         found.append(
             replace(
                 antecedent,
-                text=match.group(0),
+                text=phrase,
                 start=start,
                 end=end,
                 score=min(antecedent.score, SCORE),
-                reason=f"refers back to {antecedent.text} ({match.group(0)!r})",
+                reason=f"refers back to {antecedent.text} ({phrase!r})",
                 alternatives=(),
             )
         )
     return found
+
+
+def _overlaps(mentions: Sequence[Mention], starts: list[int], start: int, end: int) -> bool:
+    """Whether a mention (sorted by start) overlaps ``start``..``end``."""
+    index = bisect.bisect_left(starts, end)
+    return any(m.end > start for m in mentions[max(0, index - 3) : index])
 
 
 def _nearest_before(

@@ -661,7 +661,9 @@ def _scan(
     find = padded.find
     starts = _capital_starts(text, padded)
     if "-" in text:
-        starts = sorted({*starts, *(m.start() for m in _ARTICLE_START.finditer(text))})
+        articles = _article_starts(text)
+        if articles:
+            starts = sorted({*starts, *articles})
     for start in starts:
         begin = start + 1
         end = find(" ", begin)
@@ -681,7 +683,23 @@ def _scan(
 
 
 #: A romanised Arabic name may start with its article in lower case ("el-Fasher").
-_ARTICLE_START = re.compile(r"(?<![\w-])(?:al|el|an|ar|as|ad|at|az|ash)-(?=[A-Z])")
+_ARTICLES = frozenset({"al", "el", "an", "ar", "as", "ad", "at", "az", "ash"})
+
+
+def _article_starts(text: str) -> list[int]:
+    """Where a lower-case article joined by a dash to a capitalised word begins."""
+    found = []
+    dash = text.find("-")
+    while dash != -1:
+        if dash + 1 < len(text) and text[dash + 1].isupper():
+            begin = dash
+            while begin > 0 and text[begin - 1].isalpha():
+                begin -= 1
+            before = text[begin - 1] if begin > 0 else " "
+            if text[begin:dash] in _ARTICLES and before != "-" and not before.isalnum():
+                found.append(begin)
+        dash = text.find("-", dash + 1)
+    return found
 
 
 def _capital_starts(text: str, padded: str) -> list[int]:
