@@ -32,6 +32,7 @@ import yaml
 
 from geo.errors import GeoValueError, UnknownPlaceError
 from geo.models import EVENT_KINDS, STATUSES, Event, Mention, Place
+from geo.text import bounded_loader
 
 log = logging.getLogger(__name__)
 
@@ -46,36 +47,8 @@ _FEATURE_FIELDS = ("kind", "actor", "status", "date")
 _ACTIONS = ("drop", "feature", "mention")
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML with no aliases (no alias bomb), bounded nesting, and dates left as text."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed", self.peek_event().start_mark
-            )
-        self._depth += 1
-        try:
-            if self._depth > CORRECTIONS_MAX_DEPTH:
-                raise yaml.composer.ComposerError(
-                    None,
-                    None,
-                    f"nested more than {CORRECTIONS_MAX_DEPTH} deep",
-                    self.peek_event().start_mark,
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+#: Safe YAML with no aliases (no alias bomb), bounded nesting, and dates left as text.
+_Loader = bounded_loader(CORRECTIONS_MAX_DEPTH)
 
 
 @dataclass(frozen=True, slots=True)

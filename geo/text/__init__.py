@@ -19,15 +19,18 @@ from geo.text._dates import (
     resolvable_spans,
 )
 from geo.text._sentences import Sentence, split_sentences
+from geo.text._yaml import BoundedLoader, bounded_loader
 
 __all__ = [
     "FOLD_TO_ASCII",
     "Batch",
+    "BoundedLoader",
     "DateMention",
     "ResolvedDate",
     "Sentence",
     "Skipped",
     "article_from_record",
+    "bounded_loader",
     "clean_text",
     "find_dates",
     "find_dates_within",

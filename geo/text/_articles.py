@@ -21,6 +21,7 @@ import yaml
 
 from geo.errors import ArticleError, InputError
 from geo.models import Article
+from geo.text._yaml import bounded_loader
 
 log = logging.getLogger(__name__)
 
@@ -72,39 +73,9 @@ def clean_text(value: str) -> str:
     return _UNWRITABLE.sub("\ufffd", value) if _UNWRITABLE.search(value) else value
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
-    """A safe YAML loader for front matter: no aliases (so no alias bomb), nesting at most
-    :data:`FRONT_MATTER_MAX_DEPTH` deep, and dates and times left as text (so an
-    impossible ``2008-02-30`` is read by :func:`parse_date`, which says what is wrong)."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in front matter", event.start_mark
-            )
-        self._depth += 1
-        try:
-            if self._depth > FRONT_MATTER_MAX_DEPTH:
-                raise yaml.composer.ComposerError(
-                    None,
-                    None,
-                    f"nested more than {FRONT_MATTER_MAX_DEPTH} deep",
-                    self.peek_event().start_mark,
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-_FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+#: Front matter: no aliases, at most FRONT_MATTER_MAX_DEPTH deep, dates left as text (an
+#: impossible ``2008-02-30`` is then read by :func:`parse_date`, which says what is wrong).
+_FrontMatterLoader = bounded_loader(FRONT_MATTER_MAX_DEPTH, " in front matter")
 
 
 @dataclass
