@@ -197,9 +197,9 @@ def extract(
     """
     from dataclasses import replace
 
-    from geo.engine import analyse_articles, load_gazetteer
+    from geo.engine import analyse_read, load_gazetteer
     from geo.gazetteer import Gazetteer as GazetteerClass
-    from geo.text import Batch, parse_date
+    from geo.text import parse_date
 
     settings = settings or Settings()
     if reference is not None:
@@ -211,14 +211,7 @@ def extract(
     when = parse_date(published, "published") if published is not None else None
     loaded = gazetteer if isinstance(gazetteer, GazetteerClass) else load_gazetteer(settings)
     loaded.resolve(settings.reference or DEFAULT_REFERENCE)  # fail fast on an unknown one
-    batch = Batch()
-    run = analyse_articles(batch.stream(_articles(sources, when)), loaded, settings)
-    run.summary = type(run.summary)(
-        read=batch.read,
-        processed=len(run.articles),
-        skipped=(*batch.skipped, *run.summary.skipped),
-    )
-    return Result(run)
+    return Result(analyse_read(_articles(sources, when), loaded, settings))
 
 
 def _articles(sources: Source | Iterable[Source], published: date | None) -> Iterator[Any]:

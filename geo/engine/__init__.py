@@ -3,11 +3,12 @@
 from typing import Any
 
 from geo.engine._parallel import capped_jobs
-from geo.engine._pipeline import Result, analyse_articles, load_gazetteer, run
+from geo.engine._pipeline import Result, analyse_articles, analyse_read, load_gazetteer, run
 
 __all__ = [
     "Result",
     "analyse_articles",
+    "analyse_read",
     "capped_jobs",
     "load_gazetteer",
     "run",

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from geo.engine._parallel import Analysed, Mapper
     from geo.features import Corrections, PlaceTally
     from geo.gazetteer import Gazetteer
+    from geo.text import Skipped
 
 log = logging.getLogger(__name__)
 
@@ -202,14 +203,27 @@ def run(
     mapper: Mapper | None = None,
 ) -> Result:
     """Read ``paths`` (default: the bundled sample corpus) and run every stage."""
-    from geo.text import Batch, iter_articles
+    from geo.text import iter_articles
 
     settings = settings or Settings()
     gazetteer = gazetteer or load_gazetteer(settings)
     gazetteer.resolve(settings.reference or DEFAULT_REFERENCE)  # fail fast on a bad --reference
+    return analyse_read(iter_articles(inputs(paths), published), gazetteer, settings, mapper)
+
+
+def analyse_read(
+    items: Iterable[Article | Skipped],
+    gazetteer: Gazetteer,
+    settings: Settings,
+    mapper: Mapper | None = None,
+) -> Result:
+    """Analyse articles as they are read (``items`` may hold skips with their reasons), with
+    every input accounted for in the summary: read, processed, skipped while reading or
+    by a stage."""
+    from geo.text import Batch
+
     batch = Batch()
-    articles = batch.stream(iter_articles(inputs(paths), published))
-    result = analyse_articles(articles, gazetteer, settings, mapper=mapper)
+    result = analyse_articles(batch.stream(items), gazetteer, settings, mapper=mapper)
     result.summary = RunSummary(
         read=batch.read,
         processed=len(result.articles),
