@@ -348,7 +348,9 @@ def _settings(args: argparse.Namespace, **extra: object) -> Settings:
     )
 
 
-def _run_corpus(args: argparse.Namespace, settings: Settings) -> Result:
+def _run_corpus(
+    args: argparse.Namespace, settings: Settings, exclude: Sequence[Path] = ()
+) -> Result:
     from geo.engine import _pipeline as pipeline
 
     text = getattr(args, "text", None)
@@ -358,7 +360,7 @@ def _run_corpus(args: argparse.Namespace, settings: Settings) -> Result:
         gazetteer = pipeline.load_gazetteer(settings)
         article = Article(doc="text", text=text, published=args.published)
         return pipeline.analyse_articles([article], gazetteer, settings)
-    return pipeline.run(args.paths, settings=settings, published=args.published)
+    return pipeline.run(args.paths, settings=settings, published=args.published, exclude=exclude)
 
 
 def _print_summary(result: Result, out: Path | None = None, quiet: bool = False) -> None:
@@ -433,11 +435,15 @@ def _map_into(args: argparse.Namespace, out: Path, settings: Settings, use_dask:
         from geo.engine import run_dask, save_partitioned
 
         result, partitions = run_dask(
-            args.paths, settings, published=args.published, scheduler=args.scheduler
+            args.paths,
+            settings,
+            published=args.published,
+            scheduler=args.scheduler,
+            exclude=[out],
         )
         extra.append(lambda workdir: save_partitioned(result, workdir, partitions))
     else:
-        result = _run_corpus(args, settings)
+        result = _run_corpus(args, settings, exclude=[out])
     written = write_files(
         result, out, formats=settings.formats, offline=settings.offline, extra=extra
     )
@@ -593,6 +599,9 @@ def _configure_logging(args: argparse.Namespace) -> None:
     handler = logging.StreamHandler(sys.stderr)  # every line printable: no escapes reach it
     handler.setFormatter(PrintableFormatter("geo: %(levelname)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler])
+    # the HTML reader's own chatter ("discarding data") is not the user's business unless -vv
+    for library in ("trafilatura", "htmldate", "courlan"):
+        logging.getLogger(library).setLevel(max(level, logging.ERROR if args.verbose < 2 else 0))
 
 
 class Terminated(KeyboardInterrupt):

@@ -133,17 +133,15 @@ def _sentence_of(spans: Sequence[tuple[int, int]], position: int) -> tuple[int, 
 
 def _focus_country(mentions: Sequence[Mention]) -> str | None:
     """The country the document is about: most mentioned among named places inside countries,
-    then among all toponyms, then among demonyms."""
-    tiers: list[Counter[str]] = [Counter(), Counter(), Counter()]
+    then among all toponyms. Demonyms do not count: "Russian troops" names the force, not
+    where the story is, so "the capital" beside it alone is no capital at all."""
+    tiers: list[Counter[str]] = [Counter(), Counter()]
     for mention in mentions:
-        if mention.place is None or not mention.place.country:
+        if mention.place is None or not mention.place.country or mention.type == "demonym":
             continue
-        if mention.type == "demonym":
-            tiers[2][mention.place.country] += 1
-        else:
-            tiers[1][mention.place.country] += 1
-            if not mention.place.is_area:
-                tiers[0][mention.place.country] += 1
+        tiers[1][mention.place.country] += 1
+        if not mention.place.is_area:
+            tiers[0][mention.place.country] += 1
     for counter in tiers:
         ranked = counter.most_common(2)
         if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
@@ -421,6 +419,9 @@ class _Document:
             assert named is not None and named.place is not None
             return self._capital_ref(start, end, named.place.country, "")
         code = subject.country if subject is not None and subject.country else self.focus
+        if code is None:
+            surface = self.text[start:end].strip()
+            return _Reference(None, surface, end, "no named place says which country's capital")
         return self._capital_ref(start, end, code, "")
 
     def _anaphor(self, position: int, anaphor: re.Match[str]) -> _Reference:

@@ -211,6 +211,7 @@ def run_dask(
     scheduler: str | None = None,
     partition_size: int = DEFAULT_PARTITION_SIZE,
     gazetteer: Gazetteer | None = None,
+    exclude: Sequence[str | Path] = (),
 ) -> tuple[Result, int]:
     """``pipeline.run`` with the per-article stages on a Dask cluster.
 
@@ -225,7 +226,9 @@ def run_dask(
     with dask_client(scheduler, settings.jobs) as client:
         log.info("dask: %s", client)
         mapper = DaskMapper(client, spec, gazetteer, partition_size)
-        result = pipeline.run(paths, settings, published, gazetteer=gazetteer, mapper=mapper)
+        result = pipeline.run(
+            paths, settings, published, gazetteer=gazetteer, mapper=mapper, exclude=exclude
+        )
     return result, max(1, mapper.partitions)
 
 

@@ -201,14 +201,17 @@ def run(
     published: date | None = None,
     gazetteer: Gazetteer | None = None,
     mapper: Mapper | None = None,
+    exclude: Sequence[str | Path] = (),
 ) -> Result:
-    """Read ``paths`` (default: the bundled sample corpus) and run every stage."""
+    """Read ``paths`` (default: the bundled sample corpus) and run every stage; nothing
+    under the ``exclude`` folders (the run's own output folder) is read."""
     from geo.text import iter_articles
 
     settings = settings or Settings()
     gazetteer = gazetteer or load_gazetteer(settings)
     gazetteer.resolve(settings.reference or DEFAULT_REFERENCE)  # fail fast on a bad --reference
-    return analyse_read(iter_articles(inputs(paths), published), gazetteer, settings, mapper)
+    articles = iter_articles(inputs(paths), published, exclude)
+    return analyse_read(articles, gazetteer, settings, mapper)
 
 
 def analyse_read(

@@ -76,6 +76,8 @@ def atomic_target(path: str | Path) -> Iterator[Path]:
     try:
         yield temporary
         os.replace(temporary, target)
+    except OutputError:
+        raise  # said already, once
     except OSError as exc:
         raise _output_error(target, exc) from exc
     finally:

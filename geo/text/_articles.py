@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 
 import yaml
@@ -285,6 +286,65 @@ def read_text_file(path: Path, published: date | None = None) -> Article:
     return _article(path.stem, body, meta, where, published, str(path))
 
 
+class _VisibleText(HTMLParser):
+    """The text a reader sees, without scripts, styles, navigation and forms; a flat event
+    parser, so nesting depth costs nothing."""
+
+    HIDDEN = frozenset({"script", "style", "noscript", "template", "nav", "form", "head"})
+    BLOCKS = frozenset(
+        {
+            "p",
+            "div",
+            "br",
+            "li",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "tr",
+            "section",
+            "article",
+            "blockquote",
+            "header",
+            "footer",
+            "title",
+        }
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """An HTML page's visible text, paragraph by paragraph (the fallback when trafilatura
+    finds no main text)."""
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).split("\n"))
+    return "\n\n".join(line for line in lines if line)
+
+
 def read_html_file(path: Path, published: date | None = None) -> Article:
     """An HTML page: main text and metadata through trafilatura."""
     import trafilatura
@@ -292,6 +352,10 @@ def read_html_file(path: Path, published: date | None = None) -> Article:
     where = str(path)
     html = decode(_read_bytes(path), where)
     text = trafilatura.extract(html, include_comments=False, include_tables=False) or ""
+    if not text.strip():  # nested deeper than lxml parses, or a page too plain for it
+        text = visible_text(html)
+        if text.strip():
+            log.info("%s: main text not found; read the page's visible text instead", where)
     metadata = trafilatura.extract_metadata(html)
     meta: dict[str, object] = {}
     if metadata is not None:
@@ -359,12 +423,17 @@ def _read_bytes(path: Path) -> bytes:
 
 
 # -- paths -------------------------------------------------------------------------------
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named, and readable files under folders (recursively, sorted)."""
+def expand_paths(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Path]:
+    """Files named, and readable files under folders (recursively, sorted), leaving out
+    anything under the ``exclude`` folders (the run's own output folder)."""
     files: list[Path] = []
     seen: set[str] = set()
+    left_out = [os.path.realpath(folder) for folder in exclude]
     for item in _each_file(paths):
         key = os.path.realpath(item)
+        if any(os.path.commonpath([key, folder]) == folder for folder in left_out):
+            log.info("%s: in the output folder; not read as input", item)
+            continue
         if key in seen:  # the same file named twice (or through a link) is read once
             log.info("%s: given more than once; read once", item)
             continue
@@ -373,17 +442,45 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
+#: The files every ``geo map`` writes: a folder holding all three is an earlier run's output
+#: set, not reports, and is not read when it sits inside an input folder.
+OUTPUT_SET_FILES = ("run.json", "events.geojson", "checks.csv")
+
+
+class _OutputSets:
+    """Which folders under an input folder are geo output sets (answers cached)."""
+
+    def __init__(self) -> None:
+        self.known: dict[Path, bool] = {}
+
+    def holds(self, top: Path, file: Path) -> bool:
+        """True when ``file`` lies in an output set at or below ``top``."""
+        folder = file.parent
+        while True:
+            if folder not in self.known:
+                self.known[folder] = all((folder / name).is_file() for name in OUTPUT_SET_FILES)
+                if self.known[folder]:
+                    log.info("%s: an earlier run's outputs; not read as input", folder)
+            if self.known[folder]:
+                return True
+            if folder == top or folder == folder.parent:
+                return False
+            folder = folder.parent
+
+
 def _each_file(paths: Iterable[str | Path]) -> list[Path]:
     files: list[Path] = []
     for item in paths:
         path = Path(item)
         if path.is_dir():
+            outputs = _OutputSets()
             found = sorted(
                 p
                 for p in path.rglob("*")
                 if p.is_file()
                 and p.suffix.lower() in READABLE_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not outputs.holds(path, p)
             )
             if not found:
                 log.warning("%s: no .txt, .md, .html or .jsonl files in this folder", path)
@@ -398,10 +495,13 @@ def _each_file(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def iter_articles(
-    paths: Sequence[str | Path], published: date | None = None
+    paths: Sequence[str | Path],
+    published: date | None = None,
+    exclude: Sequence[str | Path] = (),
 ) -> Iterator[Article | Skipped]:
-    """Articles (or skips with reasons) from every input, in order; streams JSONL."""
-    for path in expand_paths(paths):
+    """Articles (or skips with reasons) from every input, in order; streams JSONL. Files
+    under the ``exclude`` folders (the run's own output folder) are not read."""
+    for path in expand_paths(paths, exclude):
         suffix = path.suffix.lower()
         try:
             if suffix in JSONL_SUFFIXES:

@@ -272,6 +272,18 @@ def test_the_capital_for_an_unnamed_subject_is_the_focus_countrys(gaz: Gazetteer
     assert claim.reference is not None and claim.reference.name == "Kyiv"
 
 
+def test_a_demonym_alone_does_not_say_whose_capital(gaz: Gazetteer) -> None:
+    # "Russian" names the force, not where the story is: no named place, no capital
+    claim = only(
+        claims_in("Russian troops dug in about 35 km from the capital, officials said.", gaz)
+    )
+    assert claim.reference is None
+    assert claim.reference_text == "the capital"
+    check = check_claim(claim)
+    assert check.verdict == "unverifiable"
+    assert "'the capital' not resolved" in check.note
+
+
 def test_demonym_capital(gaz: Gazetteer) -> None:
     claim = only(claims_in("Mtskheta sits 20 km (12 miles) from the Georgian capital.", gaz))
     assert claim.reference is not None and claim.reference.name == "Tbilisi"

@@ -442,3 +442,20 @@ def test_geopackage_lists_every_layer_when_the_run_found_nothing(tmp_path: Path)
         assert gpd.read_file(path, layer=layer).empty
     info = pyogrio.read_info(path, layer="events")
     assert dict(zip(info["fields"], info["ogr_types"], strict=True))["date"] == "OFTDate"
+
+
+def test_a_full_disk_is_said_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from geo.io import _export
+
+    def no_space(descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(_export.os, "fsync", no_space)
+    with pytest.raises(OutputError) as raised:
+        _export.atomic_write_text(tmp_path / "map.html", "<html></html>")
+    message = str(raised.value)
+    assert message.count("No space left on device") == 1
+    assert message.count("choose another folder") == 1
+    assert list(tmp_path.iterdir()) == []  # nothing half-written left behind

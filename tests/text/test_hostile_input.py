@@ -197,3 +197,39 @@ def test_bidi_overrides_are_neutralised_in_popups() -> None:
     shown = esc("Troops left \u202eiroG\u202c and \u2066Poti\u2069")
     assert not {"\u202e", "\u202c", "\u2066", "\u2069"} & set(shown)
     assert shown == "Troops left \ufffdiroG\ufffd and \ufffdPoti\ufffd"
+
+
+def test_html_nested_thousands_deep_is_read_not_called_empty(tmp_path: Path) -> None:
+    # deeper than lxml builds a tree: the page's visible text is read instead
+    path = tmp_path / "deep.html"
+    depth = 5000
+    path.write_text(
+        "<html><head><script>var hidden = 1;</script></head><body>"
+        + "<div>" * depth
+        + f"<p>{LINE.strip()}</p>"
+        + "</div>" * depth
+        + "</body></html>",
+        encoding="utf-8",
+    )
+    (article,) = _read(path)
+    assert not isinstance(article, Skipped), article
+    assert article.text.strip() == LINE.strip()  # no script text, no markup
+
+
+def test_an_output_folder_inside_the_input_is_not_read_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from geo.cli import main
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "one.txt").write_text(LINE, encoding="utf-8")
+    inside = reports / "out"
+    for _ in range(2):  # the second run would find the first run's map.html
+        assert main(["map", str(reports), "--no-world", "-o", str(inside)]) == 0
+        assert json.loads((inside / "run.json").read_text("utf-8"))["read"] == 1
+    # an earlier run's outputs elsewhere under the input are not reports either
+    assert main(["map", str(reports), "--no-world", "-o", str(tmp_path / "elsewhere")]) == 0
+    record = json.loads((tmp_path / "elsewhere" / "run.json").read_text("utf-8"))
+    assert (record["read"], record["skipped"]) == (1, [])
+    assert "map.html" not in capsys.readouterr().err
