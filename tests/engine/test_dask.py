@@ -151,3 +151,41 @@ def test_cli_scheduler_uses_an_existing_cluster(tmp_path: Path) -> None:
     for name in ("events.geojson", "places.geojson", "checks.csv"):
         assert (remote / name).read_bytes() == (local / name).read_bytes(), name
     assert sorted(p.name for p in (remote / PARQUET_DIR).iterdir()) == ["events", "places"]
+
+
+def _hostile_folder(folder: Path) -> int:
+    """Hostile inputs of issue 18 beside one good report; returns how many must be skipped."""
+    folder.mkdir()
+    line = "A column of armoured vehicles left Gori on Monday and drove towards Tskhinvali."
+    (folder / "good.txt").write_text(line + "\n", encoding="utf-8")
+    (folder / "feb30.md").write_text(f"---\npublished: 2008-02-30\n---\n{line}\n", "utf-8")
+    (folder / "late.md").write_text(
+        f"---\npublished: 9999-12-31\n---\nTroops will leave Gori next week. {line}\n", "utf-8"
+    )
+    records = [
+        '{"id": "surrogate", "text": "Troops left Gori \\ud800 on Monday."}',
+        '{"id": "deep", "text": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"id": "huge", "text": "Troops left Gori.", "published": ' + "9" * 5000 + "}",
+    ]
+    (folder / "lines.jsonl").write_text("\n".join(records) + "\n", encoding="utf-8")
+    return 3  # feb30, the deep line and the huge number; the rest is read as far as it goes
+
+
+def test_hostile_inputs_skip_alike_on_the_dask_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "hostile"
+    must_skip = _hostile_folder(folder)
+    local, dask_out = tmp_path / "local", tmp_path / "dask"
+    assert main(["-q", "map", str(folder), "--no-world", "-o", str(local)]) == 0
+    dask_args = ["--engine", "dask", "--jobs", "2"]
+    code = main(["-q", "map", str(folder), "--no-world", "-o", str(dask_out), *dask_args])
+    assert code == 0
+    assert "Traceback" not in capsys.readouterr().err
+    ours = json.loads((dask_out / "run.json").read_text(encoding="utf-8"))
+    theirs = json.loads((local / "run.json").read_text(encoding="utf-8"))
+    assert ours["read"] == theirs["read"] == 6
+    assert len(ours["skipped"]) == len(theirs["skipped"]) == must_skip
+    assert ours["processed"] == theirs["processed"] == 6 - must_skip
+    for name in ("events.geojson", "places.geojson", "checks.csv"):
+        assert (dask_out / name).read_bytes() == (local / name).read_bytes(), name
