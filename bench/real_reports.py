@@ -61,6 +61,11 @@ ACTOR_SYNONYMS = {
 }
 
 
+#: Words that say only that a phrase is a force ("pro-Russian forces", "Syrian fighters"):
+#: left out when asking whether the tool's name is a less specific one of the annotator's.
+GENERIC_FORCE_WORDS = frozenset({"forces", "force", "troops", "fighters", "soldiers", "units"})
+
+
 def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
@@ -227,12 +232,13 @@ def places_agree(drawn: Drawn, gold: Gold) -> bool:
 
 
 def actor_agrees(drawn: str | None, gold: set[str | None]) -> bool:
-    """The same force, or a less specific name of it ("rebels" for "Syrian rebels"); a
-    merged feature's actors ("A & B") agree when one of them does."""
+    """The same force, or a less specific name of it ("rebels" for "Syrian rebels",
+    "pro-Russian forces" for "pro-Russian separatists": words that only say "a force" are
+    left out); a merged feature's actors ("A & B") agree when one of them does."""
     if drawn is None:
         return None in gold or "unknown" in gold
     for part in drawn.split(" & "):
-        words = set(part.split())
+        words = set(part.split()) - GENERIC_FORCE_WORDS or set(part.split())
         if any(g is not None and (part == g or words <= set(g.split())) for g in gold):
             return True
     return False

@@ -9,6 +9,7 @@ sentence-initial adverbial, or the publication date for a present-tense statemen
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -89,6 +90,8 @@ class Subject:
     groups: list[str] = field(default_factory=list)
     places: list[Unit] = field(default_factory=list)
     definite: bool = False
+    #: Forces named as backing the subject ("Turkish-backed", "backed by US airstrikes").
+    backers: list[str] = field(default_factory=list)
 
 
 def left_boundary(units: Sequence[Unit], index: int, lexicon: Lexicon) -> tuple[int, str]:
@@ -112,6 +115,9 @@ def left_boundary(units: Sequence[Unit], index: int, lexicon: Lexicon) -> tuple[
             continue
         nxt = units[j + 1].low if j + 1 < len(units) else ""
         prev = units[j - 1].low if j > 0 else ""
+        if j > 0 and units[j - 1].end == unit.start and (prev == "-" or low == "-"):
+            j -= 1  # a glued compound ("U.S.-led"), not a verb or a dash that ends a clause
+            continue
         if low in tables.hard:
             return j, "hard"
         if low in tables.relative:
@@ -168,6 +174,11 @@ def analyse_subject(units: Sequence[Unit], lo: int, hi: int, lexicon: Lexicon) -
             break
     else:
         return Subject("none")
+    while start > lo and (
+        _hyphen_actor(units[start - 1].low, lexicon) is not None
+        or _partisan(units[start - 1].low, lexicon) is not None
+    ):
+        start -= 1  # "French-led | troops", "Turkish-backed | Syrian fighters", "pro-Russian"
     end = start
     while end < hi and not _ends_noun_phrase(units, end, lexicon):
         if (
@@ -177,6 +188,13 @@ def analyse_subject(units: Sequence[Unit], lo: int, hi: int, lexicon: Lexicon) -
         ):
             break  # "told journalists | his men ...": a new noun phrase starts
         end += 1
+    if end < hi and units[end].low in ("'s", "’s"):
+        owned = next(  # "Sudan's paramilitary Rapid Support Forces": the owned group
+            (k for k in range(end + 1, min(hi, end + 4)) if _named_group(units[k])),
+            None,
+        )
+        if owned is not None:
+            end = owned + 1
     np = units[start:end] if end > start else units[start : start + 1]
     end = max(end, start + 1)
     subject = Subject("other", start=start, end=end)
@@ -191,9 +209,25 @@ def analyse_subject(units: Sequence[Unit], lo: int, hi: int, lexicon: Lexicon) -
         "their",
     )
     lows = [u.low for u in np]
+    backing = _backing_phrase(lows)
+    if backing is not None:  # "Iraqi forces backed by U.S.-led airstrikes": who backs whom
+        subject.backers = _actors_in(np[backing:], lexicon)
+        np = np[:backing]
     actors: list[str] = []
     qualified: set[int] = set()
     for position, unit in enumerate(np):
+        compound = _hyphen_actor(unit.low, lexicon)
+        if compound is not None:  # "French-led troops" act; "Turkish-backed" ones are backed
+            role, name = compound
+            if role == "leads" and name not in actors and not actors:
+                actors.append(name)
+            elif role == "backs" and name not in subject.backers:
+                subject.backers.append(name)
+            continue
+        partisan = _partisan(unit.low, lexicon)
+        if partisan is not None:  # "pro-Russian troops": a force of its own, named so
+            subject.groups.append(partisan)
+            continue
         if unit.actor is None or position in qualified:
             continue
         following = np[position + 1] if position + 1 < len(np) else None
@@ -217,6 +251,19 @@ def analyse_subject(units: Sequence[Unit], lo: int, hi: int, lexicon: Lexicon) -
         coordinated = position > 0 and np[position - 1].low in ("and", ",") and actors
         if (not actors or coordinated) and unit.actor.actor not in actors:
             actors.append(unit.actor.actor)
+    if subject.backers and actors and not subject.groups:
+        # "Turkish-backed Syrian fighters": a proxy force, not the state its name is from
+        demonyms = [u for u in np if u.actor is not None and u.actor.type == "demonym"]
+        if demonyms and np[-1].actor is None and np[-1].is_word:
+            subject.groups.append(f"{demonyms[0].text} {np[-1].low}")
+            actors = []
+    named_group = next(
+        (k for k, u in enumerate(np) if _named_group(u)),
+        None,
+    )
+    if named_group is not None and actors and "and" not in lows[:named_group]:
+        # "Sudan's paramilitary RSF", "Russia's Wagner Group": the group is the head
+        actors = []
     subject.actors = actors
     subject.places = [u for u in np if u.place is not None and not u.reference]
     head = np[-1].low
@@ -235,6 +282,60 @@ def analyse_subject(units: Sequence[Unit], lo: int, hi: int, lexicon: Lexicon) -
     elif head in ("they", "it", "we"):
         subject.kind = "pronoun"
     return subject
+
+
+#: Words that, before "by" or "with", start the phrase naming who backs a force.
+_BACKING = frozenset({"backed", "supported", "aided", "assisted", "armed", "allied", "aligned"})
+_HYPHEN_ROLE = re.compile(
+    r"(?P<who>[\w.'’]+?)-(?P<role>led|commanded|backed|supported|sponsored|allied|aligned|armed)$"
+)
+
+
+def _backing_phrase(lows: Sequence[str]) -> int | None:
+    """Where "backed by ..." (or "supported by", "allied with") starts in a noun phrase."""
+    for k in range(1, len(lows) - 1):
+        if lows[k] in _BACKING and lows[k + 1] in ("by", "with", "to"):
+            return k
+    return None
+
+
+def _hyphen_actor(low: str, lexicon: Lexicon) -> tuple[str, str] | None:
+    """("leads", X) for "X-led"/"X-commanded", ("backs", X) for "X-backed" and the like,
+    where X names a state or force in the actors data; else None."""
+    match = _HYPHEN_ROLE.match(low)
+    if match is None:
+        return None
+    entry = lexicon.actor_for(match["who"]) or lexicon.actor_for(match["who"].upper())
+    if entry is None or entry.type not in ("state", "demonym", "capital", "group", "org"):
+        return None
+    role = "leads" if match["role"] in ("led", "commanded") else "backs"
+    return role, entry.actor
+
+
+def _actors_in(units: Sequence[Unit], lexicon: Lexicon) -> list[str]:
+    """The forces a run of units names, plain or in "X-led" compounds, in order."""
+    found: list[str] = []
+    for unit in units:
+        compound = _hyphen_actor(unit.low, lexicon)
+        name = compound[1] if compound else (unit.actor.actor if unit.actor else None)
+        if name is not None and name not in found:
+            found.append(name)
+    return found
+
+
+def _partisan(low: str, lexicon: Lexicon) -> str | None:
+    """ "pro-Russian" -> "pro-Russian forces": forces siding with a state, not the state."""
+    if not low.startswith("pro-"):
+        return None
+    entry = lexicon.actor_for(low[4:])
+    if entry is None or entry.type not in ("state", "demonym"):
+        return None
+    return f"pro-{entry.term} forces"
+
+
+def _named_group(unit: Unit) -> bool:
+    """A group with a proper name ("RSF", "Wagner Group"), not a word such as "rebels"."""
+    return unit.actor is not None and unit.actor.type == "group" and unit.actor.actor[:1].isupper()
 
 
 def _ends_noun_phrase(units: Sequence[Unit], index: int, lexicon: Lexicon) -> bool:

@@ -54,6 +54,7 @@ from geo.text import (
     resolvable_spans,
     split_sentences,
 )
+from geo.toponyms import focus_country
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class Frame:
     destination_only: bool = False
     position: int = 0
     continued: bool = False  # a later clause took its origin on ("... heading for B")
+    national: bool = False  # the subject is "the army", "government forces": whose, unsaid
 
     @property
     def place_ids(self) -> tuple[str, ...]:
@@ -139,7 +141,12 @@ def _actor_of(
         inside = [units[k] for k in range(hit.first, hit.last + 1) if units[k].actor is not None]
         if inside and inside[0].actor is not None:
             return inside[0].actor.actor, "premodifier"
-    agent = [u for u in args.agent if u.actor is not None and u.actor.type != "group"]
+    backing = units[subject.start : subject.end] if subject.start >= 0 else ()
+    agent = [
+        u
+        for u in args.agent
+        if u.actor is not None and u.actor.type != "group" and not any(u is b for b in backing)
+    ]
     if agent and agent[0].actor is not None:
         return agent[0].actor.actor, "agent"
     if subject.actors:
@@ -337,6 +344,7 @@ def _frames_for_hit(
                 origin_only=bool(args.origin) and not args.destinations,
                 destination_only=bool(args.destinations) and not args.origin and not args.via,
                 position=hit.first,
+                national=_national(units, subject),
             )
         )
     return frames
@@ -603,7 +611,39 @@ def extract_frames(
             )
         )
     link_discourse(frames)
+    if any(f.national and f.actor is None for f in frames):
+        home = _home_actor(own, lexicon)
+        for frame in frames:
+            if frame.national and frame.actor is None and home is not None:
+                frame.actor, frame.actor_source = home, "home"
+                frame.confidence = round(max(0.05, frame.confidence - 0.1), 2)
     return frames
+
+
+#: Words that name a country's own forces without saying which country's.
+_NATIONAL = frozenset({"army", "military", "government", "regime", "junta", "armed"})
+
+
+def _national(units: Sequence[Unit], subject: Subject) -> bool:
+    """ "The army", "government forces", "the military": a state's forces, state unnamed."""
+    if subject.kind != "force" or subject.actors or subject.groups or subject.start < 0:
+        return False
+    return any(u.low in _NATIONAL for u in units[subject.start : subject.end])
+
+
+def _home_actor(mentions: Sequence[Mention], lexicon: Lexicon) -> str | None:
+    """The state whose army "the army" is: the document's focus country, when the document
+    names that country (as a country or by its demonym) and the actors data knows it."""
+    focus = focus_country(mentions)
+    if focus is None:
+        return None
+    for mention in mentions:
+        place = mention.place
+        if place is not None and place.kind == "country" and place.country == focus[0]:
+            entry = lexicon.actor_for(place.name)
+            if entry is not None and entry.type == "state":
+                return entry.actor
+    return None
 
 
 #: Rules whose verb names only the place left ("left Gori", "departed the base").

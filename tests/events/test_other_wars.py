@@ -85,3 +85,40 @@ def test_sport_lottery_and_daily_life_are_no_events(text: str) -> None:
 def test_an_armed_sentence_still_gives_its_event() -> None:
     events = geo.extract("Rebel fighters hit Homs with rockets on Friday.", published="2018-02-03")
     assert list(events.events["kind"]) == ["attack"]
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        # the force that leads is the actor; the one that backs is not
+        ("French-led troops recaptured Timbuktu on Sunday.", "France"),
+        ("Iraqi troops backed by U.S.-led air power retook Ramadi on Sunday.", "Iraq"),
+        ("Turkish-backed Syrian fighters entered Tal Abyad on Sunday.", "Syrian fighters"),
+        # a named group owned by a state is the group, not the state
+        ("Russia's Wagner Group seized Soledar on Sunday.", "Wagner Group"),
+        ("Sudan's paramilitary Rapid Support Forces entered Nyala on Sunday.", "RSF"),
+        # siding with a state is not being it
+        ("Pro-Russian gunmen seized Sloviansk on Sunday.", "pro-Russian forces"),
+        # forces of these wars named in the actors data
+        ("M23 rebels entered Goma on Sunday.", "M23"),
+        ("Tigrayan forces captured Dessie on Sunday.", "TPLF"),
+        ("The IDF withdrew from Khan Younis on Sunday.", "Israel"),
+    ],
+)
+def test_leaders_backers_owners_and_partisans(text: str, actor: str) -> None:
+    events = geo.extract(text, published="2020-06-02").events
+    assert list(events["actor"]) == [actor], text
+
+
+def test_the_army_of_a_report_is_its_countrys_when_the_country_is_named() -> None:
+    text = (
+        "Fighting spread across Sudan on Thursday. The army pulled back to Babanusa on "
+        "Thursday after losing el-Fula."
+    )
+    events = geo.extract(text, published="2024-06-21").events
+    to_babanusa = events[events["places"].map(lambda names: names[-1].startswith("Baban"))]
+    pairs = zip(to_babanusa["kind"], to_babanusa["actor"], strict=True)
+    assert list(pairs) == [("withdrawal", "Sudan")]
+    # with no country named, "the army" stays nobody's rather than a guess
+    bare = geo.extract("The army pulled back to Babanusa on Thursday.", published="2024-06-21")
+    assert list(bare.events["actor"]) == [None]
