@@ -1,7 +1,8 @@
 """Score ``geo`` on the real-report corpus (``bench/realreports/``): is what it draws what
 the reports say?
 
-Run: ``python bench/real_reports.py [--round 1] [--round 2] [-v]`` (prints figures; no
+Run: ``python bench/real_reports.py [--round 1] [--round 2] [-v] [--corpus bench/dispatches]``
+(prints figures; no
 assertions). Each report is analysed on its own through the public API, as a user would.
 
 A drawn feature matches a gold event when the kind is one the annotator allowed, the actor
@@ -33,6 +34,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "bench" / "realreports"
 NEAR_KM = 25.0
+PLACE_KM = 10.0  # a named place is resolved when geo puts it within this of the gold point
 REGION_KM = 300.0
 EARTH_KM = 6371.0088
 
@@ -141,6 +143,8 @@ class Tally:
     claims: int = 0
     claims_found: int = 0
     verdicts_right: int = 0
+    places: int = 0  # gold places of reports that list them (``places:``)
+    places_near: int = 0  # of those, resolved within PLACE_KM of the gold point
     failures: list[str] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
@@ -158,6 +162,8 @@ class Tally:
             "claims",
             "claims_found",
             "verdicts_right",
+            "places",
+            "places_near",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failures += other.failures
@@ -353,7 +359,28 @@ def score_report(report: dict[str, Any], gazetteer: Any) -> Tally:
                 f"geo {drawn[i].date}, gold {gold[j].date}"
             )
     score_claims(report, result, tally)
+    score_places(report, result, tally)
     return tally
+
+
+def score_places(report: dict[str, Any], result: Any, tally: Tally) -> None:
+    """Each gold place (``places:``, as spelled in the text) against the places geo resolved
+    under that spelling: right when one lies within PLACE_KM."""
+    frame = result.places
+    for gold in report.get("places") or []:
+        tally.places += 1
+        spelled = str(gold["name"]).casefold()
+        rows = frame[frame["text"].str.casefold() == spelled] if len(frame) else frame
+        near = [
+            haversine(gold["lat"], gold["lon"], point.y, point.x)
+            for point in rows.geometry
+            if point is not None and not point.is_empty
+        ]
+        if near and min(near) <= PLACE_KM:
+            tally.places_near += 1
+        else:
+            got = f"{min(near):.0f} km off" if near else "not found"
+            tally.failures.append(f"  PLACE {report['id']}: {gold['name']} {got}")
 
 
 def ratio(a: int, b: int) -> str:
@@ -368,21 +395,37 @@ def line(name: str, t: Tally) -> str:
         f"{ratio(t.dated, t.drawn + t.listed)} | region points {t.region_points} | status "
         f"{ratio(t.status_right, t.loose)} | claims found "
         f"{t.claims_found}/{t.claims}, verdicts right {t.verdicts_right}"
+        + (f" | places within {PLACE_KM:g} km {ratio(t.places_near, t.places)}" if t.places else "")
+        + f" | F1 strict {f1(t.strict_drawn, t.drawn, t.strict, t.gold)}"
     )
+
+
+def f1(hits_drawn: int, drawn: int, hits_gold: int, gold: int) -> str:
+    if not drawn or not gold or not (hits_drawn or hits_gold):
+        return "n/a" if not drawn or not gold else "0.000"
+    precision, recall = hits_drawn / drawn, hits_gold / gold
+    return f"{2 * precision * recall / (precision + recall):.3f}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--round", type=int, action="append", help="rounds to score (default all)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=CORPUS,
+        help="folder of roundN/ folders (default: bench/realreports; bench/dispatches too)",
+    )
     args = parser.parse_args(argv)
+    corpus: Path = args.corpus
     from geo import Gazetteer
 
-    folders = sorted(p for p in CORPUS.glob("round*") if p.is_dir())
+    folders = sorted(p for p in corpus.glob("round*") if p.is_dir())
     if args.round:
         folders = [f for f in folders if int(f.name.removeprefix("round")) in args.round]
     if not folders:
-        print(f"no rounds found under {CORPUS}")
+        print(f"no rounds found under {corpus}")
         return 0
     gazetteer = Gazetteer.load()
     total = Tally()
