@@ -2,8 +2,8 @@
 the reports say?
 
 Run: ``python bench/real_reports.py [--round 1] [--round 2] [-v] [--corpus bench/dispatches]``
-(prints figures; no
-assertions). Each report is analysed on its own through the public API, as a user would.
+(prints figures; no assertions). Each report is analysed on its own through the public API,
+as a user would.
 
 A drawn feature matches a gold event when the kind is one the annotator allowed, the actor
 is one the annotator allowed, and the places agree: a line's first and last places within
