@@ -601,7 +601,7 @@ def _configure_logging(args: argparse.Namespace) -> None:
     logging.basicConfig(level=level, handlers=[handler])
     # the HTML reader's own chatter ("discarding data") is not the user's business unless -vv
     for library in ("trafilatura", "htmldate", "courlan"):
-        logging.getLogger(library).setLevel(max(level, logging.ERROR if args.verbose < 2 else 0))
+        logging.getLogger(library).setLevel(logging.ERROR if args.verbose < 2 else level)
 
 
 class Terminated(KeyboardInterrupt):

@@ -141,11 +141,14 @@ def _actor_of(
         inside = [units[k] for k in range(hit.first, hit.last + 1) if units[k].actor is not None]
         if inside and inside[0].actor is not None:
             return inside[0].actor.actor, "premodifier"
-    backing = units[subject.start : subject.end] if subject.start >= 0 else ()
+    # a "by" inside the subject ("forces backed by U.S. airstrikes") names no passive agent
+    subject_span = range(subject.start, subject.end) if subject.start >= 0 else range(0)
     agent = [
         u
         for u in args.agent
-        if u.actor is not None and u.actor.type != "group" and not any(u is b for b in backing)
+        if u.actor is not None
+        and u.actor.type != "group"
+        and not any(u is units[k] for k in subject_span)
     ]
     if agent and agent[0].actor is not None:
         return agent[0].actor.actor, "agent"
