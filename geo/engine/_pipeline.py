@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from geo.engine._spool import Spool
 from geo.models import Article, ArticleInfo, Check, Claim, Event, Mention, Place, RunSummary
 from geo.settings import DEFAULT_REFERENCE, Settings
 
@@ -31,15 +32,17 @@ class Result:
     """Everything one run produced, stage by stage.
 
     The articles' texts are not kept (``articles`` holds their metadata): what a run found
-    carries its own quotes, and a large corpus need not stay in memory.
+    carries its own quotes. What grows with the corpus (``articles``, ``mentions``) is a
+    :class:`~geo.engine._spool.Spool`, which moves to a temporary file as it grows, so a
+    large corpus need not stay in memory; read it by iterating.
     """
 
     settings: Settings
     reference: Place
     #: How the reference was chosen: "given", "focus country XX" or "default".
     reference_basis: str = "given"
-    articles: list[ArticleInfo] = field(default_factory=list)
-    mentions: list[Mention] = field(default_factory=list)
+    articles: Spool[ArticleInfo] = field(default_factory=Spool)
+    mentions: Spool[Mention] = field(default_factory=Spool)
     events: list[Event] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
@@ -150,13 +153,14 @@ def analyse_articles(
             failed.append((output.where, output.reason))
             continue
         result.articles.append(ArticleInfo.of(article))
-        result.mentions.extend(output.mentions)
+        mentions = list(output.mentions)
+        if result.corrections is not None:
+            from geo.features import correct_mentions
+
+            correct_mentions(mentions, result.corrections)
+        result.mentions.extend(mentions)
         result.events.extend(output.events)
         result.claims.extend(output.claims)
-    if result.corrections is not None:
-        from geo.features import correct_mentions
-
-        correct_mentions(result.mentions, result.corrections)
     result.checks = check_claims(result.claims, settings.tolerance)
     if settings.reference is None:
         result.reference, result.reference_basis = corpus_reference(result.mentions, gazetteer)
@@ -175,7 +179,7 @@ def analyse_articles(
     return result
 
 
-def corpus_reference(mentions: Sequence[Mention], gazetteer: Gazetteer) -> tuple[Place, str]:
+def corpus_reference(mentions: Iterable[Mention], gazetteer: Gazetteer) -> tuple[Place, str]:
     """The capital of the country the reports are about (their focus country, weighed over
     every place they name), else :data:`DEFAULT_REFERENCE`; with how it was chosen."""
     from geo.toponyms import focus_country

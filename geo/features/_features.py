@@ -494,7 +494,8 @@ def events_to_frame(
     ``source_count``, ``estimated``, ``direction``, ``corrections``), after the reviewer's
     ``corrections`` when given; each entry of ``sources`` takes the title, URL and date of
     its document from ``articles`` (None when not given)."""
-    by_doc = {info.doc: info for info in articles}
+    cited = {event.doc for event in events}
+    by_doc = {info.doc: info for info in articles if info.doc in cited}
     rows: list[dict[str, Any]] = []
     for original in features_of(events):
         done = corrected(original, corrections)
@@ -577,16 +578,18 @@ def mentions_to_frame(mentions: Iterable[Mention], reference: Place) -> gpd.GeoD
 def place_rows(mentions: Iterable[Mention], reference: Place) -> Iterator[dict[str, Any]]:
     """The rows of :func:`mentions_to_frame` (:data:`PLACE_COLUMNS` and a geometry), one
     at a time. A place's distance and point are computed once, and all the rows of one
-    place share its point object."""
-    per_place: dict[int, tuple[Place, float | None, Point]] = {}
+    place share its point object (places are told apart by what the rows show of them,
+    not by object: mentions read back from a spool bring new copies of their places)."""
+    per_place: dict[tuple[object, ...], tuple[float | None, Point]] = {}
     for m in mentions:
         place = m.place
         if m.type != "toponym" or place is None:
             continue
-        known = per_place.get(id(place))
+        key = (place.id, place.name, place.kind, place.country, place.lat, place.lon)
+        known = per_place.get(key)
         if known is None:
             distance = _round(geodesy.distance_km(reference, place))
-            known = per_place[id(place)] = (place, distance, geodesy.place_point(place))
+            known = per_place[key] = (distance, geodesy.place_point(place))
         yield {
             "doc": m.doc,
             "text": m.text,
@@ -598,8 +601,8 @@ def place_rows(mentions: Iterable[Mention], reference: Place) -> Iterator[dict[s
             "char_end": m.end,
             "score": float(m.score),
             "reason": m.reason,
-            "distance_km": known[1],
-            "geometry": known[2],
+            "distance_km": known[0],
+            "geometry": known[1],
         }
 
 

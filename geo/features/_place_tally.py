@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 
+#: How many of a place's documents its tally keeps by name (the most frequent).
+TOP_DOCUMENTS = 32
+
+
 @dataclass
 class PlaceTally:
     """One distinct place and how the reports named it."""
@@ -35,9 +39,13 @@ class PlaceTally:
     distance_km: float | None
     geometry: BaseGeometry
     mentions: int = 0
+    #: The documents that name the place most often (at most :data:`TOP_DOCUMENTS` kept).
     docs: Counter[str] = field(default_factory=Counter)
+    #: How many documents name the place.
+    documents: int = 0
     texts: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
+    _last_doc: str | None = field(default=None, repr=False)
 
     @property
     def is_area(self) -> bool:
@@ -45,8 +53,17 @@ class PlaceTally:
         return self.kind in AREA_KINDS
 
     def add(self, doc: Any, text: Any, reason: Any) -> None:
+        """Count one mention. A document's mentions arrive together, so the documents are
+        counted as they change, and only the :data:`TOP_DOCUMENTS` most frequent of those
+        already complete are kept: a tally costs the same for ten documents or a million."""
         self.mentions += 1
-        self.docs[str(doc)] += 1
+        name = str(doc)
+        if name != self._last_doc:
+            self.documents += 1
+            self._last_doc = name
+            if len(self.docs) >= 2 * TOP_DOCUMENTS:
+                self.docs = Counter(dict(self.docs.most_common(TOP_DOCUMENTS)))
+        self.docs[name] += 1
         if text:
             self.texts[str(text)] += 1
         if reason:

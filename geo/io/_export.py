@@ -202,8 +202,11 @@ def place_feature_texts(mentions: Iterable[Mention], reference: Place) -> Iterat
     from geo.features import place_rows
 
     # The properties in features.PLACE_COLUMNS order (the tests compare with the frame).
+    # Names and reasons repeat across a corpus and are memoised; a document's rows come
+    # together, so only its last id is (the memo stays the size of the vocabulary).
     strings: dict[str, str] = {}
     places: dict[int, tuple[BaseGeometry, str, str]] = {}
+    last_doc: tuple[Any, str] = (None, "null")
     for row in place_rows(mentions, reference):
         geometry = row["geometry"]
         shared = places.get(id(geometry))
@@ -214,7 +217,9 @@ def place_feature_texts(mentions: Iterable[Mention], reference: Place) -> Iterat
             )
             tail = f',"distance_km":{_json_text(row["distance_km"])}}},"geometry":'
             shared = places[id(geometry)] = (geometry, middle, tail + _geometry_text(geometry))
-        doc = strings.get(row["doc"]) or _memo(strings, row["doc"])
+        if row["doc"] != last_doc[0]:
+            last_doc = (row["doc"], _json_text(row["doc"]))
+        doc = last_doc[1]
         text = strings.get(row["text"]) or _memo(strings, row["text"])
         reason = strings.get(row["reason"]) or _memo(strings, row["reason"])
         start, end = _json_text(row["char_start"]), _json_text(row["char_end"])

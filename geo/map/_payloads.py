@@ -289,7 +289,7 @@ def place_items(tallies: Sequence[PlaceTally]) -> tuple[list[dict[str, Any]], in
                 ("Kind", esc(tally.kind)),
                 ("Country", esc(tally.country)),
                 ("From reference", esc(_km(tally.distance_km))),
-                ("Mentions", f"{tally.mentions} in {len(tally.docs)} document(s)"),
+                ("Mentions", f"{tally.mentions} in {tally.documents} document(s)"),
                 ("As written", esc(", ".join(t for t, _ in tally.texts.most_common(6)))),
                 ("Documents", esc(", ".join(d for d, _ in tally.docs.most_common(6)))),
                 ("Why", esc("; ".join(r for r, _ in tally.reasons.most_common(3)))),

@@ -368,7 +368,7 @@ def _capital_mention(
 
 
 def focus_country(
-    mentions: Sequence[Mention], capital_ids: frozenset[str] = frozenset()
+    mentions: Iterable[Mention], capital_ids: frozenset[str] = frozenset()
 ) -> tuple[str, float] | None:
     """The country a document is about and its share of the place weight, when clear.
 

@@ -175,7 +175,7 @@ def sample_result():  # type: ignore[no-untyped-def]
 def test_places_streamed_from_mentions_equal_the_whole_frame(sample_result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """places.geojson written a mention at a time is byte for byte the file the whole
     places frame gives, chunked or not."""
-    mentions, reference = sample_result.mentions, sample_result.reference
+    mentions, reference = list(sample_result.mentions), sample_result.reference
     streamed = write_feature_collection(
         place_feature_texts(mentions, reference), tmp_path / "streamed.geojson"
     ).read_bytes()
