@@ -287,7 +287,9 @@ class _Scanner:
             self.between = phrase == ("between",)
             self.unknown_run = 0
             return index + len(phrase)
-        if low == "by" and index + 1 < len(units):
+        if (low == "by" or (low == "from" and self.spec.patient_subject)) and index + 1 < len(
+            units
+        ):  # the agent: "captured by X"; "came under fire from X"
             self.args.agent = list(units[index + 1 : index + 8])
         if self.is_stop(index):
             return None

@@ -371,8 +371,11 @@ def passive_patient(
             break
         start -= 1
     patient = analyse_subject(units, start, index, lexicon)
-    if patient.kind == "none" and units[last].place is not None:
-        patient = Subject("other", start=last, end=last + 1, places=[units[last]])
+    if units[last].place is not None:
+        if patient.kind == "none":
+            patient = Subject("other", start=last, end=last + 1, places=[units[last]])
+        elif not patient.places:  # "the town of Tyre came under fire"
+            patient.places = [units[last]]
     return patient
 
 

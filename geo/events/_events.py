@@ -41,7 +41,13 @@ from geo.events._clauses import (
     sentence_org,
     who_antecedent,
 )
-from geo.events._rules import MOTION_KINDS, Lexicon, TriggerSpec, load_lexicon
+from geo.events._rules import (
+    MOTION_KINDS,
+    Lexicon,
+    TriggerSpec,
+    is_past_participle,
+    load_lexicon,
+)
 from geo.events._tables import clause_tables
 from geo.events._triggers import Hit, find_triggers, is_noun_use, scan_document
 from geo.events._units import Unit, has_distance, has_low, unit_spans, units_from
@@ -273,17 +279,21 @@ def _frames_for_hit(
     absorbed.update(args.absorbed)
     rule = spec.rule + ("/noun" if noun else "")
     extra = 0.0
-    passive = (
+    passive = spec.patient_subject or (
         not noun
         and has_low(units[max(lo + 1, hit.first - 3) : hit.first], clause_tables(lexicon).be)
         and (
             units[hit.first].low.endswith("ed")
-            or lexicon.word("participle_irregular", units[hit.first].low)
+            or ((spec.verbal or spec.passive_kind) and is_past_participle(units[hit.first].low))
         )
     )
+    kind = spec.kind
+    if passive and spec.passive_kind:  # "were driven out of X": the subject withdrew
+        kind, passive = spec.passive_kind, False
+        rule = f"{kind}:{spec.name}+passive" + ("/noun" if noun else "")
     if passive:
         subject = passive_patient(units, lo, hit.first, lexicon, subject)
-    role = spec.object_role or ("location" if spec.kind not in MOTION_KINDS else None)
+    role = spec.object_role or ("location" if kind not in MOTION_KINDS else None)
     if args.empty() and role and not noun:
         antecedent = None
         if btype in ("relative:which", "complement") or (
@@ -306,16 +316,20 @@ def _frames_for_hit(
             extra -= 0.05
     if spec.object_required and not args.object_found:
         return []
-    paths = _paths(spec.kind, args)
-    if unread and not paths and not (estimable and spec.kind not in MOTION_KINDS):
+    if kind != spec.kind and kind in MOTION_KINDS and not args.origin and args.locations:
+        args.origin = args.locations[0][:1]  # the place held becomes the place left
+    paths = _paths(kind, args)
+    if unread and not paths and not (estimable and kind not in MOTION_KINDS):
         # without places, and read by no frame (none comes after it in its sentence or
         # within reach after it): it can neither be kept (``_keep``) nor gain places
         return []
     status = decide_status(units, hit, lo, btype, subject, noun, args.end, lexicon)
     if status is None:
         return []
-    actor, actor_source = _actor_of(units, hit, noun, subject, args, lexicon)
-    if spec.kind == "exchange":
+    # the subject of "came under fire" is the target: the actor is only its agent ("from X")
+    acting = Subject("none") if spec.patient_subject else subject
+    actor, actor_source = _actor_of(units, hit, noun, acting, args, lexicon)
+    if kind == "exchange":
         actor = _exchange_parties(actor, args.extra_actors)
     resolved, date_source = choose_date(
         units, hit, lo, btype, args, noun, dates, published, lexicon, status
@@ -330,7 +344,7 @@ def _frames_for_hit(
         precision = max((p.precision for p in places), default=3)
         frames.append(
             Frame(
-                kind=spec.kind,
+                kind=kind,
                 rule=rule,
                 sentence=sentence,
                 places=places,

@@ -47,6 +47,13 @@ class TriggerSpec:
     context: frozenset[str] = frozenset()
     chain: bool = False
     force_subject: bool = False
+    #: The subject is where the event happened, not who did it ("Tartar came under fire").
+    patient_subject: bool = False
+    #: The kind of the passive, whose subject is the actor ("were driven out of X":
+    #: a withdrawal by the subject).
+    passive_kind: str | None = None
+    #: The form starts with a verb's every form ("~take"), not a fixed word ("bound for").
+    verbal: bool = False
 
     @property
     def rule(self) -> str:
@@ -138,6 +145,20 @@ def word_forms(word: str) -> frozenset[str]:
     return frozenset(form.lower() for form in forms)
 
 
+@lru_cache(maxsize=8192)
+def is_past_participle(word: str) -> bool:
+    """Whether ``word`` (lower case) is the past participle of an English verb ("taken",
+    "retaken", "driven", "attacked"), from lemminflect's tables."""
+    if word.endswith("ed"):
+        return True
+    from lemminflect import getAllInflections, getLemma
+
+    for lemma in getLemma(word, upos="VERB"):
+        if word in getAllInflections(lemma, upos="VERB").get("VBN", ()):
+            return True
+    return False
+
+
 def _slots(form: str) -> tuple[frozenset[str] | None, ...]:
     return tuple(
         None
@@ -178,6 +199,9 @@ def _trigger(path: Path, index: int, entry: Any) -> list[TriggerSpec]:
         w.lower() for w in _string_list(path, f"{where}.context", entry.get("context") or [])
     )
     specs = []
+    passive_kind = entry.get("passive_kind")
+    if passive_kind is not None and passive_kind not in EVENT_KINDS:
+        raise _fail(path, f"{where}.passive_kind", f"{passive_kind!r} is not one of {EVENT_KINDS}")
     for form in _string_list(path, f"{where}.forms", entry.get("forms")):
         slots = _slots(form)
         if not slots or slots[0] is None or slots[-1] is None:
@@ -194,6 +218,9 @@ def _trigger(path: Path, index: int, entry: Any) -> list[TriggerSpec]:
                 context=context,
                 chain=bool(entry.get("chain", False)),
                 force_subject=bool(entry.get("force_subject", False)),
+                patient_subject=bool(entry.get("patient_subject", False)),
+                passive_kind=passive_kind,
+                verbal=form.startswith("~"),
             )
         )
     return specs

@@ -122,3 +122,47 @@ def test_the_army_of_a_report_is_its_countrys_when_the_country_is_named() -> Non
     # with no country named, "the army" stays nobody's rather than a guess
     bare = geo.extract("The army pulled back to Babanusa on Thursday.", published="2024-06-21")
     assert list(bare.events["actor"]) == [None]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "actor"),
+    [
+        # the passive of an irregular verb is known from lemminflect's tables, not a list
+        ("The city of Kherson was retaken by Ukrainian troops on Friday.", "occupation", "Ukraine"),
+        # expelling: the subject holds the place; in the passive, the subject withdrew
+        (
+            "Russian troops drove the Ukrainians out of Avdiivka on Saturday.",
+            "occupation",
+            "Russia",
+        ),
+        ("Ukrainian forces were driven out of Avdiivka on Saturday.", "withdrawal", "Ukraine"),
+        # a place that comes under fire is where the attack was, its attacker the agent
+        ("Tyre came under heavy shelling from Israeli forces on Friday.", "attack", "Israel"),
+        ("Israeli strikes on Tyre killed three people on Tuesday.", "attack", "Israel"),
+    ],
+)
+def test_passives_expulsions_and_strikes_are_read(text: str, kind: str, actor: str) -> None:
+    events = geo.extract(text, published="2024-03-20").events
+    assert [(row.kind, row.actor) for row in events.itertuples()] == [(kind, actor)], text
+    assert len(events.iloc[0]["places"]) == 1
+
+
+def test_forces_that_drive_out_of_a_town_move_rather_than_expel() -> None:
+    events = geo.extract("Russian tanks drove out of Kherson on Monday.", published="2024-03-20")
+    assert list(events.events["kind"]) == ["movement"]
+
+
+def test_the_target_of_fire_is_not_its_attacker() -> None:
+    """Police who come under fire near a town are not the ones shooting."""
+    events = geo.extract(
+        "Georgian police came under mortar fire near Gori on Monday.", published="2008-08-19"
+    ).events
+    assert list(events["kind"]) == ["attack"]
+    assert events.iloc[0]["actor"] is None
+
+
+def test_a_strike_by_workers_is_no_attack() -> None:
+    events = geo.extract(
+        "Dock workers went on strike on Tuesday in Tyre.", published="2024-03-20"
+    ).events
+    assert events.empty
