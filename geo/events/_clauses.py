@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from geo.events._args import Args
 from geo.events._rules import Lexicon, Phrase
@@ -571,6 +571,34 @@ def _unit_at(units: Sequence[Unit], offset: int) -> int:
     return len(units)
 
 
+#: How far after its report a stated day may fall before a past event's yearless day is
+#: read as last year's ("was occupied on March 2" in a November report).
+_FUTURE_SLACK = timedelta(days=7)
+
+
+def _reported_in_the_past(
+    mention: DateMention, published: date | None, status: str
+) -> ResolvedDate:
+    """A day without a year, for an event reported as done, is on or before the report."""
+    resolved = mention.resolved
+    when = resolved.date
+    if (
+        published is None
+        or when is None
+        or status not in ("reported", "claimed", "denied")
+        or mention.kind not in ("month_day", "day_month")
+        or re.search(r"\d{4}", mention.text)
+        or when <= published + _FUTURE_SLACK
+    ):
+        return resolved
+    try:
+        earlier = when.replace(year=when.year - 1)
+    except ValueError:  # 29 February
+        earlier = when.replace(year=when.year - 1, day=28)
+    end = resolved.end.replace(year=earlier.year) if resolved.end is not None else None
+    return ResolvedDate(earlier, resolved.precision, end or earlier)
+
+
 def choose_date(
     units: Sequence[Unit],
     hit: Hit,
@@ -591,7 +619,8 @@ def choose_date(
     region_end = min(args.end, max(args.last_place, hit.last) + 5)
     inside = [(abs(k - hit.first), d) for k, d in placed if lo < k < region_end]
     if inside:
-        return min(inside, key=lambda pair: pair[0])[1].resolved, "clause"
+        chosen = min(inside, key=lambda pair: pair[0])[1]
+        return _reported_in_the_past(chosen, published, status), "clause"
     if btype in ("subordinator:as", "subordinator:when", "subordinator:while", "perception"):
         outer, _ = left_boundary(units, max(lo, 0), lexicon)
         matrix = [(lo - k, d) for k, d in placed if outer < k < lo]

@@ -134,6 +134,22 @@ def _relative_antecedent(units: Sequence[Unit], boundary: int) -> Unit | None:
     return None
 
 
+def _holder(units: Sequence[Unit], hit: Hit, args: Args) -> str | None:
+    """The force a place is under, falls to or comes under fire from: named inside the
+    phrase ("under Russian control"), after it ("in the hands of the rebels", "fell to
+    the RSF") or as its agent ("from Israeli forces"); armed groups count."""
+    after: list[Unit] = []
+    if units[hit.last].low in ("of", "to"):
+        for unit in units[hit.last + 1 : hit.last + 6]:
+            if unit.place is not None or unit.low in (",", ".", ";", "in", "at", "on", "near"):
+                break
+            after.append(unit)
+    for unit in [*units[hit.first : hit.last + 1], *after, *args.agent]:
+        if unit.actor is not None:
+            return unit.actor.actor
+    return None
+
+
 def _actor_of(
     units: Sequence[Unit], hit: Hit, noun: bool, subject: Subject, args: Args, lexicon: Lexicon
 ) -> tuple[str | None, str]:
@@ -326,9 +342,14 @@ def _frames_for_hit(
     status = decide_status(units, hit, lo, btype, subject, noun, args.end, lexicon)
     if status is None:
         return []
-    # the subject of "came under fire" is the target: the actor is only its agent ("from X")
+    # the subject of "came under fire" is the target: the actor is only its agent ("from X"),
+    # a force named in the phrase ("under Russian control") or after it ("fell to the RSF")
     acting = Subject("none") if spec.patient_subject else subject
-    actor, actor_source = _actor_of(units, hit, noun, acting, args, lexicon)
+    if spec.patient_subject:
+        holder = _holder(units, hit, args)
+        actor, actor_source = (holder, "agent") if holder else (None, "")
+    else:
+        actor, actor_source = _actor_of(units, hit, noun, acting, args, lexicon)
     if kind == "exchange":
         actor = _exchange_parties(actor, args.extra_actors)
     resolved, date_source = choose_date(
@@ -612,6 +633,12 @@ def extract_frames(
             following is None or following - sentence.index > _ANAPHOR_SENTENCES
         )
         sentence_dates = [d for d in dates if sentence.start <= d.start and d.end <= sentence.end]
+        if sentence_dates:  # "on March 2" names a day, not a march
+            hits = [
+                h
+                for h in hits
+                if not any(d.start <= units[h.first].start < d.end for d in sentence_dates)
+            ]
         recent = [
             f for f in frames[-40:] if f.sentence.index >= sentence.index - _ANAPHOR_SENTENCES
         ]

@@ -166,3 +166,35 @@ def test_a_strike_by_workers_is_no_attack() -> None:
         "Dock workers went on strike on Tuesday in Tyre.", published="2024-03-20"
     ).events
     assert events.empty
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "actor"),
+    [
+        ("The town of Gori is under Russian control, officials said.", "position", "Russia"),
+        (
+            "Aden airport had been in the hands of the Houthi rebels for weeks.",
+            "position",
+            "Houthis",
+        ),
+        (
+            "The city of Tikrit fell to Islamic State militants on Wednesday.",
+            "occupation",
+            "Islamic State",
+        ),
+    ],
+)
+def test_a_place_held_by_or_fallen_to_a_force(text: str, kind: str, actor: str) -> None:
+    events = geo.extract(text, published="2024-03-20").events
+    assert [(row.kind, row.actor) for row in events.itertuples()] == [(kind, actor)], text
+
+
+def test_hands_that_hold_no_force_draw_nothing() -> None:
+    text = "The matter is in the hands of the courts in Tbilisi, a lawyer said."
+    assert geo.extract(text, published="2024-03-20").events.empty
+
+
+def test_a_month_named_march_is_a_date_not_a_movement() -> None:
+    events = geo.extract("Kherson was occupied on March 2.", published="2022-11-11").events
+    assert list(events["kind"]) == ["occupation"]
+    assert list(events["date"]) == ["2022-03-02"]
