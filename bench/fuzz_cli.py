@@ -113,7 +113,7 @@ def _hostile_file(rng: random.Random, folder: Path) -> None:
         (folder / _name(rng, ".txt")).write_text(" ".join(claims))
     elif kind == 10:  # a folder that looks like an earlier output set
         old = folder / f"old-run{rng.randint(0, 99)}"
-        old.mkdir()
+        old.mkdir(exist_ok=True)
         for name in ("run.json", "events.geojson", "checks.csv"):
             (old / name).write_text("{}")
         (old / "notes.txt").write_text(_text(rng))
