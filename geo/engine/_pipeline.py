@@ -42,7 +42,7 @@ class Result:
     #: How the reference was chosen: "given", "focus country XX" or "default".
     reference_basis: str = "given"
     articles: Spool[ArticleInfo] = field(default_factory=Spool)
-    mentions: Spool[Mention] = field(default_factory=Spool)
+    mentions: Spool[Mention] = field(default_factory=lambda: Spool(shared=(Place,)))
     events: list[Event] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)

@@ -10,6 +10,7 @@ as needed.
 
 from __future__ import annotations
 
+import io
 import pickle
 import struct
 import tempfile
@@ -33,13 +34,21 @@ class Spool(Generic[T]):
     only what this spool wrote.
     """
 
-    def __init__(self, items: Iterable[T] = (), batch: int = BATCH) -> None:
+    def __init__(
+        self, items: Iterable[T] = (), batch: int = BATCH, shared: tuple[type, ...] = ()
+    ) -> None:
         if batch < 1:
             raise ValueError("batch must be at least 1")
         self._batch = batch
         self._buffer: list[T] = []
         self._file: IO[bytes] | None = None
         self._spilled = 0
+        #: Objects of the ``shared`` types are written once, to a table kept in memory (a
+        #: mention's place: a corpus names few places many times), and read back as the
+        #: same objects, without building them again.
+        self._shared = shared
+        self._table: list[object] = []
+        self._index: dict[object, int] = {}
         self.extend(items)
 
     def __len__(self) -> int:
@@ -76,26 +85,43 @@ class Spool(Generic[T]):
         if self._file is None:
             # Kept open for the spool's life (closed by close() or with the spool).
             self._file = tempfile.TemporaryFile(prefix="geo-spool-")  # noqa: SIM115
-        data = zlib.compress(pickle.dumps(self._buffer, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        raw = io.BytesIO()
+        pickler = pickle.Pickler(raw, protocol=pickle.HIGHEST_PROTOCOL)
+        if self._shared:
+            pickler.persistent_id = self._persistent_id  # type: ignore[method-assign]
+        pickler.dump(self._buffer)
+        data = zlib.compress(raw.getbuffer(), 1)
         self._file.seek(0, 2)
         self._file.write(_LENGTH.pack(len(data)))
         self._file.write(data)
         self._spilled += len(self._buffer)
         self._buffer = []
 
+    def _persistent_id(self, obj: object) -> int | None:
+        if not isinstance(obj, self._shared):
+            return None
+        # by value: the results of worker processes bring their own copies of each place
+        number = self._index.get(obj)
+        if number is None:
+            number = self._index[obj] = len(self._table)
+            self._table.append(obj)
+        return number
+
     def __iter__(self) -> Iterator[T]:
         if self._file is not None:
             yield from self._read_back(self._file, self._spilled)
         yield from list(self._buffer)
 
-    @staticmethod
-    def _read_back(handle: IO[bytes], count: int) -> Iterator[T]:
+    def _read_back(self, handle: IO[bytes], count: int) -> Iterator[T]:
         offset = 0
         read = 0
+        table = self._table
         while read < count:
             handle.seek(offset)
             (size,) = _LENGTH.unpack(handle.read(_LENGTH.size))
-            batch: list[T] = pickle.loads(zlib.decompress(handle.read(size)))
+            unpickler = pickle.Unpickler(io.BytesIO(zlib.decompress(handle.read(size))))
+            unpickler.persistent_load = table.__getitem__  # type: ignore[method-assign]
+            batch: list[T] = unpickler.load()
             offset += _LENGTH.size + size
             read += len(batch)
             yield from batch
@@ -107,3 +133,5 @@ class Spool(Generic[T]):
             self._file = None
         self._buffer = []
         self._spilled = 0
+        self._table = []
+        self._index = {}

@@ -67,3 +67,18 @@ def test_tally_counts_every_document_but_keeps_only_the_busiest_by_name() -> Non
     busiest = [doc for doc, count in gori.docs.most_common(3)]
     assert busiest == ["doc0", "doc50", "doc100"]
     assert tallies["poti"].documents == 1 and tallies["poti"].distance_km > 100
+
+
+def test_shared_objects_are_written_once_and_read_back_as_one() -> None:
+    """A mention's place goes to the spool's table, not into every batch: read back, the
+    mentions of one place share one place object, equal to the one written."""
+    copy_of_gori = Place("gori", "Gori", 41.98, 44.11, "town", "GE")  # a worker's copy
+    spool: Spool[Mention] = Spool(batch=2, shared=(Place,))
+    spool.extend([_mention("a", GORI), _mention("b", copy_of_gori), _mention("c", POTI)])
+    back = list(spool)
+    assert spool.on_disk == 2 and back == [
+        _mention("a", GORI),
+        _mention("b", GORI),
+        _mention("c", POTI),
+    ]
+    assert back[0].place is back[1].place
