@@ -202,7 +202,9 @@ class Recogniser:
             if known is None:
                 known = self._surface_facts(surface, value)
             shouting_matters, problem, keys, demonym = known
-            if shouting_matters and not _shouting(text, start, end):
+            if shouting_matters and not (
+                _shouting(text, start, end) or _dateline(text, start, end)
+            ):
                 problem = "an all-capitals word that is no known code"
             if problem:
                 if rejected is not None:
@@ -535,6 +537,17 @@ def _shouting(text: str, start: int, end: int) -> bool:
     window = text[max(0, start - 30) : end + 30]
     letters = list(filter(str.isalpha, window))
     return len(letters) > 2 * (end - start) and sum(map(str.isupper, letters)) > 0.8 * len(letters)
+
+
+#: What follows the place of a dateline: "KYIV, Nov 11", "BAKU (Reuters)", "GAZA -".
+_DATELINE_TAIL = re.compile(r"[ \t]*(?:,|\(|[-–—][ \t])")
+
+
+def _dateline(text: str, start: int, end: int) -> bool:
+    """True for the place of a dateline: capitals opening the text or a line, then a
+    comma, a bracket or a dash ("KYIV, Nov 11 (Reuters) -")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return not text[line_start:start].strip() and _DATELINE_TAIL.match(text, end) is not None
 
 
 def _capital_after_apostrophe(word: str) -> bool:

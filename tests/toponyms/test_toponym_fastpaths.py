@@ -23,6 +23,7 @@ from geo.toponyms._match import (
     Span,
     _capital_starts,
     _case_rule,
+    _dateline,
     _longest,
     _longest_first,
     _scan,
@@ -505,7 +506,7 @@ def plain_hits(recogniser: Recogniser, text: str) -> list[tuple[int, int, tuple[
         shouting_matters, problem = _case_rule(
             surface, bool(value & _CODE_BIT), recogniser._lower_ok
         )
-        if shouting_matters and not _shouting(text, start, end):
+        if shouting_matters and not (_shouting(text, start, end) or _dateline(text, start, end)):
             problem = "an all-capitals word that is no known code"
         if problem:
             continue

@@ -100,6 +100,23 @@ def test_tskhinvali_in_an_all_capitals_headline(world_toponymizer: Toponymizer) 
     assert [m.place.id for m in found if m.place] == ["ge-tskhinvali"]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("KYIV, Nov 11 (Reuters) - Troops left Kherson.", ["KYIV", "Kherson"]),
+        ("Background.\nBAKU (AP) - Shelling went on.", ["BAKU"]),
+        ("GORI - Tanks stood by the road.", ["GORI"]),
+        # a short word in capitals in running text is no dateline
+        ("Officials said GORI was quiet.", []),
+    ],
+)
+def test_the_short_capital_place_of_a_dateline_is_read(
+    world_toponymizer: Toponymizer, text: str, expected: list[str]
+) -> None:
+    found = [m.text for m in mentions_of(world_toponymizer, text) if m.type == "toponym"]
+    assert found == expected
+
+
 def test_kareli_in_a_georgian_story_is_the_georgian_town(world_toponymizer: Toponymizer) -> None:
     text = "Refugees from Kareli in eastern Georgia reached the capital by bus."
     kareli = by_text(mentions_of(world_toponymizer, text))["Kareli"]
