@@ -32,7 +32,8 @@ class Result:
     """Everything one run produced, stage by stage.
 
     The articles' texts are not kept (``articles`` holds their metadata): what a run found
-    carries its own quotes. What grows with the corpus (``articles``, ``mentions``) is a
+    carries its own quotes. What grows with the corpus (``articles``, ``mentions``,
+    ``events``) is a
     :class:`~geo.engine._spool.Spool`, which moves to a temporary file as it grows, so a
     large corpus need not stay in memory; read it by iterating.
     """
@@ -43,7 +44,7 @@ class Result:
     reference_basis: str = "given"
     articles: Spool[ArticleInfo] = field(default_factory=Spool)
     mentions: Spool[Mention] = field(default_factory=lambda: Spool(shared=(Place,)))
-    events: list[Event] = field(default_factory=list)
+    events: Spool[Event] = field(default_factory=lambda: Spool(shared=(Place,)))
     claims: list[Claim] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     summary: RunSummary = field(default_factory=RunSummary)

@@ -195,46 +195,142 @@ def _horizon(when: date) -> date:
     return when - lead if when > date.min + lead else date.min
 
 
+#: The members a merged feature keeps whole: its ``sources`` and what a reviewer's
+#: corrections see. Beyond them a feature keeps only counts, ids and the values its
+#: properties need, so one event repeated by a million reports costs what fifty do.
+KEPT_MEMBERS = 50
+
+
+def _merge_key(event: Event) -> tuple[Any, ...]:
+    return (
+        event.kind,
+        tuple(p.id for p in event.places),
+        event.date is None,
+        event.date or date.min,
+        event.doc,
+        event.char_start,
+        event.rule,
+    )
+
+
+def _confidence_key(event: Event) -> tuple[Any, ...]:
+    return (-event.confidence, event.doc, event.char_start)
+
+
+def _dated_key(event: Event) -> tuple[Any, ...]:
+    return (_PRECISION_RANK[event.date_precision], event.date or date.max)
+
+
+class _Bundle:
+    """Events of one kind, path and merge signature (status class, actors, date
+    interval): they are compatible with the same events, so they always merge together.
+    A bundle keeps its first :data:`KEPT_MEMBERS` members by merge order (all of them when
+    ``keep`` is None) and what a feature needs of the rest."""
+
+    __slots__ = (
+        "best",
+        "count",
+        "dated",
+        "doc_runs",
+        "docs",
+        "first",
+        "geo_precision",
+        "ids",
+        "keep",
+        "kept",
+        "last_doc",
+        "miss",
+        "reported",
+        "signature",
+    )  # fmt: skip
+
+    def __init__(self, event: Event, signature: tuple[object, ...], keep: int | None) -> None:
+        self.signature = signature
+        self.keep = keep
+        self.first = self.best = self.dated = event
+        self.kept: list[Event] = []
+        self.ids: list[int] = []
+        self.count = 0
+        self.miss = 1.0
+        self.reported = False
+        self.geo_precision = event.geo_precision
+        self.docs: set[str] | None = set()
+        self.doc_runs = 0
+        self.last_doc: str | None = None
+        self.add(event)
+
+    def add(self, event: Event) -> None:
+        self.count += 1
+        self.ids.append(int(event_id(event)[3:], 16))
+        self.miss *= 1.0 - event.confidence
+        self.reported = self.reported or event.status == "reported"
+        self.geo_precision = min(self.geo_precision, event.geo_precision)
+        if _merge_key(event) < _merge_key(self.first):
+            self.first = event
+        if _confidence_key(event) < _confidence_key(self.best):
+            self.best = event
+        if _dated_key(event) < _dated_key(self.dated):
+            self.dated = event
+        if event.doc != self.last_doc:  # a document's events arrive together
+            self.doc_runs += 1
+            self.last_doc = event.doc
+        if self.docs is not None:
+            self.docs.add(event.doc)
+            if self.keep is not None and len(self.docs) > 20 * self.keep:
+                self.docs = None  # past this, documents are counted as they change
+        self.kept.append(event)
+        if self.keep is not None and len(self.kept) >= 2 * self.keep:
+            self.kept = sorted(self.kept, key=_merge_key)[: self.keep]
+
+    def members(self) -> list[Event]:
+        ordered = sorted(self.kept, key=_merge_key)
+        return ordered if self.keep is None else ordered[: self.keep]
+
+
+def _bundles(events: Iterable[Event], keep: int | None) -> list[_Bundle]:
+    """The events grouped by kind, path and signature, in merge order; an event that
+    can merge with nothing (no date, no place) is a bundle of its own."""
+    grouped: dict[tuple[object, ...], _Bundle] = {}
+    alone: list[_Bundle] = []
+    for event in events:
+        signature = _merge_signature(event)
+        if signature[2] is None or not event.places:
+            alone.append(_Bundle(event, signature, keep))
+            continue
+        key = (event.kind, tuple(p.id for p in event.places), signature)
+        bundle = grouped.get(key)
+        if bundle is None:
+            grouped[key] = _Bundle(event, signature, keep)
+        else:
+            bundle.add(event)
+    return sorted([*grouped.values(), *alone], key=lambda b: _merge_key(b.first))
+
+
 @dataclass
 class _Cluster:
-    members: list[Event]
+    members: list[_Bundle]
     #: One member per distinct signature: what compatibility is checked against.
     kinds: dict[tuple[object, ...], Event]
     #: The last day any member's date may mean.
     last: date
 
 
-def merge_events(events: Iterable[Event]) -> list[list[Event]]:
-    """Group events that report the same thing; deterministic for the same input.
-
-    An event joins the first cluster of its kind and path whose every member it is
-    compatible with. Compatibility depends only on an event's signature (status class,
-    actors, date interval), so it is checked once per distinct signature of a cluster, and
-    clusters whose dates are over a month behind are no longer looked at: near-linear in
-    the number of events, however many documents repeat one event.
-    """
-    ordered = sorted(
-        events,
-        key=lambda e: (
-            e.kind,
-            tuple(p.id for p in e.places),
-            e.date is None,
-            e.date or date.min,
-            e.doc,
-            e.char_start,
-            e.rule,
-        ),
-    )
-    clusters: list[list[Event]] = []
-    # Only events of one kind and one path can be compatible, and the sort keeps each such
-    # group together (and in date order within it).
-    for _, group in groupby(ordered, key=lambda e: (e.kind, tuple(p.id for p in e.places))):
+def _merge_bundles(bundles: Sequence[_Bundle]) -> list[list[_Bundle]]:
+    """Group bundles (in merge order) that report the same thing: a bundle joins the first
+    cluster of its kind and path whose every member it is compatible with.
+    Compatibility depends only on a signature, so it is checked once per distinct
+    signature of a cluster, and clusters whose dates are over a month behind are no
+    longer looked at: near-linear in the number of events."""
+    clusters: list[list[_Bundle]] = []
+    for _, group in groupby(
+        bundles, key=lambda b: (b.first.kind, tuple(p.id for p in b.first.places))
+    ):
         open_clusters: list[_Cluster] = []
-        for event in group:
-            signature = _merge_signature(event)
+        for bundle in group:
+            event, signature = bundle.first, bundle.signature
             interval = signature[2]
             if interval is None or not event.places:  # never compatible with anything
-                clusters.append([event])
+                clusters.append([bundle])
                 continue
             assert isinstance(interval, tuple) and event.date is not None
             open_clusters = [c for c in open_clusters if c.last >= _horizon(event.date)]
@@ -242,22 +338,36 @@ def merge_events(events: Iterable[Event]) -> list[list[Event]]:
                 if signature in cluster.kinds or all(
                     compatible(event, member) for member in cluster.kinds.values()
                 ):
-                    cluster.members.append(event)
+                    cluster.members.append(bundle)
                     cluster.kinds.setdefault(signature, event)
                     cluster.last = max(cluster.last, interval[1])
                     break
             else:
-                cluster = _Cluster([event], {signature: event}, interval[1])
+                cluster = _Cluster([bundle], {signature: event}, interval[1])
                 open_clusters.append(cluster)
                 clusters.append(cluster.members)
     return clusters
 
 
+def merge_events(events: Iterable[Event]) -> list[list[Event]]:
+    """Group events that report the same thing; deterministic for the same input.
+
+    In merge order (kind, path, date, document, offset), an event joins the first cluster
+    of its kind and path whose every member it is compatible with (see
+    :func:`compatible`). Each cluster lists its events in that order.
+    """
+    return [
+        sorted((e for b in cluster for e in b.members()), key=_merge_key)
+        for cluster in _merge_bundles(_bundles(events, keep=None))
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Feature:
-    """A merged event: its members and the values chosen for the feature."""
+    """A merged event: the members it keeps whole and the values chosen for the feature."""
 
     id: str
+    #: Its first members (at most :data:`KEPT_MEMBERS`), by document and offset.
     members: tuple[Event, ...]
     representative: Event
     actor: str | None
@@ -266,9 +376,13 @@ class Feature:
     status: str
     geo_precision: int
     confidence: float
+    #: How many documents report it (counted as they change past a few thousand).
+    source_count: int = 0
+    #: How many events were merged into it.
+    size: int = 0
 
 
-def _merged_actor(members: Sequence[Event]) -> str | None:
+def _merged_actor(members: Iterable[Event]) -> str | None:
     parties: set[str] = set()
     for member in members:
         parties |= _actors(member.actor)
@@ -278,22 +392,37 @@ def _merged_actor(members: Sequence[Event]) -> str | None:
 def build_feature(members: Sequence[Event]) -> Feature:
     """Choose a merged feature's values: best-dated date, most assertive status, most
     precise location, combined confidence (noisy-or, at most 0.99)."""
-    by_confidence = sorted(members, key=lambda e: (-e.confidence, e.doc, e.char_start))
-    dated = sorted(members, key=lambda e: (_PRECISION_RANK[e.date_precision], e.date or date.max))
-    status = "reported" if any(e.status == "reported" for e in members) else by_confidence[0].status
+    return _feature_of(_bundles(members, keep=None))
+
+
+def _feature_of(bundles: Sequence[_Bundle]) -> Feature:
+    representative = min((b.best for b in bundles), key=_confidence_key)
+    dated = min((b.dated for b in bundles), key=_dated_key)
+    reported = any(b.reported for b in bundles)
+    status = "reported" if reported else representative.status
     miss = 1.0
-    for member in members:
-        miss *= 1.0 - member.confidence
+    for bundle in bundles:
+        miss *= bundle.miss
+    ids = sorted(f"ev-{number:016x}" for b in bundles for number in b.ids)
+    keep = bundles[0].keep
+    kept = sorted((e for b in bundles for e in b.members()), key=lambda e: (e.doc, e.char_start))
+    doc_sets = [b.docs for b in bundles]
+    if all(docs is not None for docs in doc_sets):
+        source_count = len(set().union(*doc_sets))  # type: ignore[arg-type]
+    else:
+        source_count = sum(b.doc_runs for b in bundles)
     return Feature(
-        id=feature_id(members),
-        members=tuple(sorted(members, key=lambda e: (e.doc, e.char_start))),
-        representative=by_confidence[0],
-        actor=_merged_actor(members),
-        date=dated[0].date,
-        date_precision=dated[0].date_precision if dated[0].date else "unknown",
+        id=ids[0] if len(ids) == 1 else f"ev-{_digest('+'.join(ids))}",
+        members=tuple(kept if keep is None else kept[:keep]),
+        representative=representative,
+        actor=_merged_actor(b.first for b in bundles),
+        date=dated.date,
+        date_precision=dated.date_precision if dated.date else "unknown",
         status=status,
-        geo_precision=min(e.geo_precision for e in members),
+        geo_precision=min(b.geo_precision for b in bundles),
         confidence=round(min(0.99, 1.0 - miss), 3),
+        source_count=source_count,
+        size=sum(b.count for b in bundles),
     )
 
 
@@ -435,7 +564,7 @@ def _row(
         "distance_km": _round(distance),
         "sources": _sources(feature.members, articles),
         "closest_km": _round(closest),
-        "source_count": len({e.doc for e in feature.members}),
+        "source_count": feature.source_count,
         "estimated": estimated,
         "direction": rep.direction,
         "corrections": list(notes),
@@ -452,10 +581,11 @@ def _frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> gpd.GeoDataFra
     return frame
 
 
-def features_of(events: Iterable[Event]) -> list[Feature]:
-    """Merged features of events that have places (estimated ones are kept apart)."""
-    placed = [e for e in events if e.places]
-    return [build_feature(cluster) for cluster in merge_events(placed)]
+def features_of(events: Iterable[Event], keep: int | None = KEPT_MEMBERS) -> list[Feature]:
+    """Merged features of events that have places (estimated ones are kept apart), each
+    keeping its first ``keep`` members whole (None: all)."""
+    placed = (e for e in events if e.places)
+    return [_feature_of(cluster) for cluster in _merge_bundles(_bundles(placed, keep))]
 
 
 def corrected(
@@ -484,7 +614,7 @@ def corrected(
 
 
 def events_to_frame(
-    events: Sequence[Event],
+    events: Iterable[Event],
     reference: Place,
     claims: Sequence[Claim] = (),
     corrections: Corrections | None = None,
@@ -494,10 +624,12 @@ def events_to_frame(
     ``source_count``, ``estimated``, ``direction``, ``corrections``), after the reviewer's
     ``corrections`` when given; each entry of ``sources`` takes the title, URL and date of
     its document from ``articles`` (None when not given)."""
-    cited = {event.doc for event in events}
+    features = features_of(events)
+    unplaced = [e for e in events if not e.places]
+    cited = {e.doc for f in features for e in f.members} | {e.doc for e in unplaced}
     by_doc = {info.doc: info for info in articles if info.doc in cited}
     rows: list[dict[str, Any]] = []
-    for original in features_of(events):
+    for original in features:
         done = corrected(original, corrections)
         if done is None:
             continue
@@ -517,7 +649,6 @@ def events_to_frame(
             )
         except GeoValueError as exc:  # a geometry out of range: leave it out, name the report
             _left_out(feature.representative, exc)
-    unplaced = [e for e in events if not e.places]
     skipped = 0
     for event in unplaced:
         estimate = _estimate(event, claims)
@@ -551,7 +682,7 @@ def events_to_frame(
     log.info(
         "features: %d event features from %d events (%d unplaced skipped)",
         len(rows),
-        len(events),
+        sum(f.size for f in features) + len(unplaced),
         skipped,
     )
     return _frame(rows, EVENT_COLUMNS)
@@ -614,7 +745,7 @@ def _shape(geometry: BaseGeometry) -> str:
     return "point" if isinstance(geometry, Point) else geometry.geom_type.lower()
 
 
-def estimates_to_frame(events: Sequence[Event], claims: Sequence[Claim]) -> gpd.GeoDataFrame:
+def estimates_to_frame(events: Iterable[Event], claims: Sequence[Claim]) -> gpd.GeoDataFrame:
     """Estimated locations (ring, arc or point) of the unnamed subjects of distance claims,
     with the ids, kinds and actors of the unplaced events they locate."""
     if not claims:

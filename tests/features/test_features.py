@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
@@ -411,3 +412,25 @@ def test_hashed_merging_groups_as_the_pairwise_rule_does(places) -> None:  # typ
     assert [[e.doc for e in c] for c in got] == [
         [e.doc for e in c] for c in _merge_pairwise(events)
     ]
+
+
+def test_a_feature_reported_many_times_keeps_a_few_members_and_counts_them_all(places) -> None:  # type: ignore[no-untyped-def]
+    """Memory of a feature does not grow with its reports: it keeps its first members
+    whole, yet its id, confidence, date and document count are those of all of them."""
+    from geo.features._features import KEPT_MEMBERS, event_id, features_of
+
+    events = [make(places, doc=f"d{i:04d}", confidence=0.1) for i in range(30 * KEPT_MEMBERS)]
+    events.append(make(places, doc="d9999", actor=None, confidence=0.9, when=date(2008, 8, 20)))
+    (feature,) = features_of(events)
+    assert len(feature.members) == KEPT_MEMBERS
+    assert [e.doc for e in feature.members] == [f"d{i:04d}" for i in range(KEPT_MEMBERS)]
+    assert feature.size == len(events) and feature.source_count == len(events)
+    everything = features_of(events, keep=None)[0]
+    assert len(everything.members) == len(events)
+    ids = sorted(event_id(e) for e in events)  # the id is that of every member, not the kept
+    assert (
+        feature.id == everything.id == f"ev-{hashlib.sha1('+'.join(ids).encode()).hexdigest()[:16]}"
+    )
+    assert feature.confidence == everything.confidence == 0.99
+    assert feature.representative.doc == "d9999" and feature.date == date(2008, 8, 19)
+    assert feature.actor == "Russia"
