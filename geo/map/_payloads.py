@@ -7,7 +7,7 @@ import json
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -369,7 +369,13 @@ def _claim_line(claim: Claim) -> str:
     )
 
 
-def check_popup(check: Check) -> str:
+#: Reports listed in the popup of a claim many reports make; the rest are counted.
+CLAIM_SOURCES_SHOWN = 10
+
+
+def check_popup(check: Check, same: Sequence[Check] = (), total: int = 1) -> str:
+    """The popup of a distance check; ``same``: checks of the same claim in other reports
+    (listed below it, up to :data:`CLAIM_SOURCES_SHOWN`); ``total``: how many make it."""
     claim = check.claim
     target = _target(claim)
     subject = esc(target.name if target else (claim.subject_text or "unnamed"))
@@ -384,21 +390,54 @@ def check_popup(check: Check) -> str:
             ("Note", esc(check.note)),
         ]
     )
+    shown = [check, *same][:CLAIM_SOURCES_SHOWN]
+    lines = "".join(_claim_line(c.claim) for c in shown)
+    total = max(total, len(shown))
+    heading = "Source" if total == 1 else f"Sources ({total} reports)"
+    tail = f"<p>and {total - len(shown)} more</p>" if total > len(shown) else ""
     return (
         f'<div class="geo-pop"><h4>{subject} from {reference}</h4>{table}'
-        f'<div class="geo-src"><b>Source</b><ol>{_claim_line(claim)}</ol></div></div>'
+        f'<div class="geo-src"><b>{heading}</b><ol>{lines}</ol>{tail}</div></div>'
     )
 
 
+def same_claims(checks: Iterable[Check]) -> list[tuple[Check, list[Check], int]]:
+    """Distance checks grouped by what they draw (reference, place, claimed distance and
+    verdict), in order of first appearance: a claim many reports repeat is drawn once.
+    Each group: its first check, the next few (up to :data:`CLAIM_SOURCES_SHOWN` in all)
+    and how many checks it holds."""
+    groups: dict[tuple[object, ...], tuple[Check, list[Check], list[int]]] = {}
+    for check in checks:
+        if check.kind != "distance":
+            continue
+        claim = check.claim
+        target = _target(claim)
+        key = (
+            claim.reference.id if claim.reference is not None else None,
+            target.id if target is not None else claim.subject_text,
+            claim.claimed_km,
+            check.verdict,
+        )
+        group = groups.get(key)
+        if group is None:
+            groups[key] = (check, [], [1])
+            continue
+        group[2][0] += 1
+        if len(group[1]) < CLAIM_SOURCES_SHOWN - 1:
+            group[1].append(check)
+    return [(first, same, count[0]) for first, same, count in groups.values()]
+
+
 def check_items(checks: Sequence[Check]) -> tuple[list[dict[str, Any]], int]:
-    """Per distance check: the claimed ring (verdict colour), the line to the real place, a
-    marker there and a label. Returns the items and how many checks could not be drawn."""
+    """Per distance claim (the checks of one claim repeated by many reports drawn once): the
+    claimed ring (verdict colour), the line to the real place, a marker there and a label.
+    Returns the items and how many checks could not be drawn."""
     items: list[dict[str, Any]] = []
     undrawn = 0
-    for index, check in enumerate(c for c in checks if c.kind == "distance"):
+    for index, (check, same, total) in enumerate(same_claims(checks)):
         claim, reference = check.claim, check.claim.reference
         if reference is None or claim.claimed_km <= 0:
-            undrawn += 1
+            undrawn += total
             continue
         target = _target(claim)
         color = styles.VERDICT_COLOR.get(check.verdict, "#333")
@@ -409,7 +448,7 @@ def check_items(checks: Sequence[Check]) -> tuple[list[dict[str, Any]], int]:
             "verdict": check.verdict,
             "check": index,
         }
-        popup = check_popup(check)
+        popup = check_popup(check, same, total)
         tip = esc(
             f"{label}: claimed {claim.claimed_km:g} km from {reference.name} — {check.verdict}"
         )

@@ -381,3 +381,25 @@ def test_a_sources_title_links_only_to_http_and_https_urls(frames: dict[str, Any
         assert "<a" not in label and "href" not in label and "javascript" not in label
         assert label.startswith("Report ") and "&lt;b&gt; · Desk &lt;i&gt;" in label
     assert "synthetic-checkpoint" in _decoded(event_payloads(page)["checkpoint"], "r")
+
+
+def test_a_claim_many_reports_repeat_is_drawn_once_with_its_count() -> None:
+    """Thirty reports putting Igoeti 45 km from Tbilisi draw one ring, whose popup counts
+    them all and lists the first ten; a different distance is its own ring."""
+    import geo
+    from geo.map._payloads import CLAIM_SOURCES_SHOWN, check_items
+
+    reports = [
+        {"id": f"r{n:02d}", "text": "Igoeti lies about 45 km from Tbilisi, officials said."}
+        for n in range(30)
+    ]
+    reports.append({"id": "other", "text": "Igoeti lies about 30 km from Tbilisi."})
+    run = geo.extract(reports, published="2008-08-19").run
+    assert len([c for c in run.checks if c.kind == "distance"]) == 31
+    items, undrawn = check_items(run.checks)
+    rings = [i for i in items if i["f"].get("role") == "claimed-ring"]
+    assert undrawn == 0 and sorted(r["f"]["claimed_km"] for r in rings) == [30, 45]
+    repeated = next(r for r in rings if r["f"]["claimed_km"] == 45)
+    assert "Sources (30 reports)" in repeated["pop"]
+    assert repeated["pop"].count("<li") == CLAIM_SOURCES_SHOWN
+    assert f"and {30 - CLAIM_SOURCES_SHOWN} more" in repeated["pop"]
