@@ -276,7 +276,7 @@ class _Bundle:
             self.last_doc = event.doc
         if self.docs is not None:
             self.docs.add(event.doc)
-            if self.keep is not None and len(self.docs) > 20 * self.keep:
+            if self.keep is not None and len(self.docs) > self.keep:
                 self.docs = None  # past this, documents are counted as they change
         self.kept.append(event)
         if self.keep is not None and len(self.kept) >= 2 * self.keep:
