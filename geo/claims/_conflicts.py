@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence, Sized
+from typing import Any
 
 from geo import geodesy
 from geo.claims._quantities import claim_bounds
@@ -110,20 +111,62 @@ def _direction_pair(group: Sequence[Claim]) -> tuple[Claim, Claim, float] | None
     return group[first], group[second], angle
 
 
-def _tally(group: Sequence[Claim]) -> str:
+class _Group:
+    """The claims about one pair of places, as many as a conflict needs: per distinct
+    distance (its bounds) and per whole degree of direction, the first claims of two
+    documents, in the order they came, with counts of the rest. The extreme claims of a
+    group are among these, so a pair of places said a million times costs what its
+    distinct values do."""
+
+    __slots__ = ("_by_bounds", "_by_degree", "claims", "count", "docs", "last_doc", "said")
+
+    def __init__(self) -> None:
+        self.claims: list[Claim] = []
+        self.count = 0
+        self.docs = 0
+        self.last_doc: str | None = None
+        self.said: Counter[str] = Counter()
+        self._by_bounds: dict[tuple[float, float], list[str]] = {}
+        self._by_degree: dict[int, list[str]] = {}
+
+    def add(self, claim: Claim) -> None:
+        self.count += 1
+        self.said[claim.claimed_text] += 1
+        if claim.doc != self.last_doc:  # a document's claims arrive together
+            self.docs += 1
+            self.last_doc = claim.doc
+        anchor = self.claims[0] if self.claims else claim
+        keep = _new_doc(self._by_bounds, claim_bounds(claim), claim.doc)
+        bearing = _oriented_bearing(claim, anchor)
+        if bearing is not None:
+            keep = _new_doc(self._by_degree, round(bearing) % 360, claim.doc) or keep
+        if keep:
+            self.claims.append(claim)
+
+
+def _new_doc(seen: dict[Any, list[str]], key: object, doc: str) -> bool:
+    """Record ``doc`` for ``key`` if fewer than two documents have it yet."""
+    docs = seen.setdefault(key, [])
+    if len(docs) < 2 and doc not in docs:
+        docs.append(doc)
+        return True
+    return False
+
+
+def _tally(group: _Group) -> str:
     """How many claims and documents, and what they say ("45 km (3), 30 km (2)")."""
-    docs = len({c.doc for c in group})
-    said = Counter(c.claimed_text for c in group).most_common()
+    said = group.said.most_common()
     shown = ", ".join(f"{text} ({n})" for text, n in said[:_TALLY_VALUES])
     if len(said) > _TALLY_VALUES:
         shown += f" and {len(said) - _TALLY_VALUES} other values"
-    return f"{len(group)} claims from {docs} documents: {shown}"
+    return f"{group.count} claims from {group.docs} documents: {shown}"
 
 
-def _group_conflict(group: Sequence[Claim], tolerance: Tolerance) -> Check | None:
+def _group_conflict(whole: _Group, tolerance: Tolerance) -> Check | None:
     """One conflict check summarising a group of claims about one pair of places: its two
     most distant claims (else its two most opposed directions), with counts when the
     group holds more than those two claims."""
+    group = whole.claims
     notes: list[str] = []
     pair: tuple[Claim, Claim] | None = None
     distance = _distance_pair(group)
@@ -154,8 +197,8 @@ def _group_conflict(group: Sequence[Claim], tolerance: Tolerance) -> Check | Non
     closer = first if errors[first.doc] < errors[second.doc] else second
     if errors[first.doc] != errors[second.doc]:
         notes.append(f"geodesy ({computed:.1f} km) supports {_who(closer)}")
-    if len(group) > 2:
-        notes.append(_tally(group))
+    if whole.count > 2:
+        notes.append(_tally(whole))
     return Check(
         first,
         "inconsistent",
@@ -167,16 +210,19 @@ def _group_conflict(group: Sequence[Claim], tolerance: Tolerance) -> Check | Non
     )
 
 
-def find_conflicts(claims: Sequence[Claim], tolerance: Tolerance | None = None) -> list[Check]:
+def find_conflicts(claims: Iterable[Claim], tolerance: Tolerance | None = None) -> list[Check]:
     """Conflict checks: for each pair of places that claims from different documents
     disagree about beyond tolerance (distance or direction), one check summarising them
     (the extreme claims and the counts), never one per pair of claims."""
     tolerance = tolerance or Tolerance()
-    groups: dict[frozenset[str], list[Claim]] = {}
+    groups: dict[frozenset[str], _Group] = {}
     for claim in claims:
         key = _pair_key(claim)
         if key is not None:
-            groups.setdefault(key, []).append(claim)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group()
+            group.add(claim)
     conflicts: list[Check] = []
     for group in groups.values():
         conflict = _group_conflict(group, tolerance)
@@ -185,17 +231,59 @@ def find_conflicts(claims: Sequence[Claim], tolerance: Tolerance | None = None) 
     return conflicts
 
 
-def check_claims(claims: Sequence[Claim], tolerance: Tolerance | None = None) -> list[Check]:
+class Checks(Sequence[Check]):
+    """The checks of a run: one distance check per claim (in order), then one conflict
+    check per contradiction. The distance checks are worked out again each time they are
+    read (from the claims, which may be spooled to disk), so a run's checks cost the
+    memory of its conflicts only."""
+
+    def __init__(
+        self, claims: Iterable[Claim], conflicts: Sequence[Check], tolerance: Tolerance
+    ) -> None:
+        self._claims = claims if isinstance(claims, Sized) else list(claims)
+        self.conflicts = list(conflicts)
+        self._tolerance = tolerance
+        self._count = len(self._claims)
+
+    def __iter__(self) -> Iterator[Check]:
+        for claim in self._claims:
+            yield check_claim(claim, self._tolerance)
+        yield from self.conflicts
+
+    def __len__(self) -> int:
+        return self._count + len(self.conflicts)
+
+    def __getitem__(self, index: int) -> Check:  # type: ignore[override]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if index >= self._count:
+            return self.conflicts[index - self._count]
+        for position, check in enumerate(self):
+            if position == index:
+                return check
+        raise IndexError(index)  # pragma: no cover
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def check_claims(claims: Iterable[Claim], tolerance: Tolerance | None = None) -> Checks:
     """One distance check per claim (in order), then one conflict check per contradiction."""
     tolerance = tolerance or Tolerance()
-    checks = [check_claim(claim, tolerance) for claim in claims]
-    checks.extend(find_conflicts(claims, tolerance))
+    claims = claims if isinstance(claims, Sized) else list(claims)
+    checks = Checks(claims, find_conflicts(claims, tolerance), tolerance)
     counts = Counter(c.verdict for c in checks if c.kind == "distance")
     log.info(
         "checks: %d claims (%s), %d conflicts",
-        len(claims),
+        len(checks) - len(checks.conflicts),
         ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "none",
-        len(checks) - len(claims),
+        len(checks.conflicts),
     )
     return checks
 

@@ -33,7 +33,7 @@ class Result:
 
     The articles' texts are not kept (``articles`` holds their metadata): what a run found
     carries its own quotes. What grows with the corpus (``articles``, ``mentions``,
-    ``events``) is a
+    ``events``, ``claims``) is a
     :class:`~geo.engine._spool.Spool`, which moves to a temporary file as it grows, so a
     large corpus need not stay in memory; read it by iterating.
     """
@@ -45,8 +45,9 @@ class Result:
     articles: Spool[ArticleInfo] = field(default_factory=Spool)
     mentions: Spool[Mention] = field(default_factory=lambda: Spool(shared=(Place,)))
     events: Spool[Event] = field(default_factory=lambda: Spool(shared=(Place,)))
-    claims: list[Claim] = field(default_factory=list)
-    checks: list[Check] = field(default_factory=list)
+    claims: Spool[Claim] = field(default_factory=lambda: Spool(shared=(Place,)))
+    #: One check per claim, then the conflicts (a :class:`~geo.claims.Checks`).
+    checks: Sequence[Check] = field(default_factory=list)
     summary: RunSummary = field(default_factory=RunSummary)
     #: The reviewer's corrections (``settings.corrections``) and what they applied to.
     corrections: Corrections | None = None

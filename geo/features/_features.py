@@ -462,8 +462,8 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _claim_for(event: Event, claims: Sequence[Claim]) -> Claim | None:
-    for claim in claims:
+def _claim_for(event: Event, claims: Mapping[str, Sequence[Claim]]) -> Claim | None:
+    for claim in claims.get(event.doc, ()):
         if (
             claim.doc == event.doc
             and claim.char_start < event.char_end
@@ -473,7 +473,9 @@ def _claim_for(event: Event, claims: Sequence[Claim]) -> Claim | None:
     return None
 
 
-def _estimate(event: Event, claims: Sequence[Claim]) -> tuple[BaseGeometry, Claim] | None:
+def _estimate(
+    event: Event, claims: Mapping[str, Sequence[Claim]]
+) -> tuple[BaseGeometry, Claim] | None:
     claim = _claim_for(event, claims)
     if claim is None:
         return None
@@ -616,7 +618,7 @@ def corrected(
 def events_to_frame(
     events: Iterable[Event],
     reference: Place,
-    claims: Sequence[Claim] = (),
+    claims: Iterable[Claim] = (),
     corrections: Corrections | None = None,
     articles: Iterable[ArticleInfo] = (),
 ) -> gpd.GeoDataFrame:
@@ -650,8 +652,13 @@ def events_to_frame(
         except GeoValueError as exc:  # a geometry out of range: leave it out, name the report
             _left_out(feature.representative, exc)
     skipped = 0
+    unplaced_docs = {e.doc for e in unplaced}
+    claims_of: dict[str, list[Claim]] = {}
+    for claim in claims if unplaced_docs else ():
+        if claim.doc in unplaced_docs:
+            claims_of.setdefault(claim.doc, []).append(claim)
     for event in unplaced:
-        estimate = _estimate(event, claims)
+        estimate = _estimate(event, claims_of)
         if estimate is None:
             skipped += 1
             continue
@@ -745,12 +752,13 @@ def _shape(geometry: BaseGeometry) -> str:
     return "point" if isinstance(geometry, Point) else geometry.geom_type.lower()
 
 
-def estimates_to_frame(events: Iterable[Event], claims: Sequence[Claim]) -> gpd.GeoDataFrame:
+def estimates_to_frame(events: Iterable[Event], claims: Iterable[Claim]) -> gpd.GeoDataFrame:
     """Estimated locations (ring, arc or point) of the unnamed subjects of distance claims,
     with the ids, kinds and actors of the unplaced events they locate."""
-    if not claims:
-        return _frame([], ESTIMATE_COLUMNS)
-    unplaced = [e for e in events if not e.places]
+    unplaced_of: dict[str, list[Event]] = {}
+    for event in events:
+        if not event.places:
+            unplaced_of.setdefault(event.doc, []).append(event)
     rows: list[dict[str, Any]] = []
     for claim in claims:
         try:
@@ -762,7 +770,7 @@ def estimates_to_frame(events: Iterable[Event], claims: Sequence[Claim]) -> gpd.
             continue
         located = [
             e
-            for e in unplaced
+            for e in unplaced_of.get(claim.doc, ())
             if e.doc == claim.doc
             and claim.char_start < e.char_end
             and e.char_start < claim.char_end

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -472,6 +473,25 @@ def test_the_map_marks_a_summarised_conflict_once(gaz: Gazetteer) -> None:
     items = conflict_items(check_claims(claims))
     assert len(items) == 1  # was one marker per disagreeing pair: 400
     assert "40 claims from 40 documents: 45 km (20), 30 km (20)" in items[0]["pop"]
+
+
+def test_a_pair_of_places_said_many_times_keeps_only_its_distinct_claims(gaz: Gazetteer) -> None:
+    """Memory of a conflict does not grow with the reports: per distinct distance the first
+    claims of two documents are kept, and the counts say the rest."""
+    from geo.claims._conflicts import _Group
+
+    thirty = only(claims_in("A post stood in Igoeti, 30 km from Tbilisi.", gaz))
+    forty_five = only(claims_in("A post stood in Igoeti, 45 km from Tbilisi.", gaz))
+    group = _Group()
+    claims = [replace(forty_five if i % 2 else thirty, doc=f"d{i:04d}") for i in range(2000)]
+    for claim in claims:
+        group.add(claim)
+    assert [c.doc for c in group.claims] == ["d0000", "d0001", "d0002", "d0003"]
+    assert (group.count, group.docs) == (2000, 2000)
+    (conflict,) = [c for c in check_claims(claims) if c.kind == "conflict"]
+    assert conflict.other is not None
+    assert (conflict.claim.doc, conflict.other.doc) == ("d0000", "d0001")
+    assert "2000 claims from 2000 documents: 30 km (1000), 45 km (1000)" in conflict.note
 
 
 def test_a_conflict_summary_never_pairs_a_document_with_itself(gaz: Gazetteer) -> None:
