@@ -450,3 +450,36 @@ def test_a_second_run_into_a_folder_in_use_stops_with_a_clear_message(
         os.close(holder)
     assert "another geo map is writing into this folder" in capsys.readouterr().err
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("delay", [1.0, 2.5])
+def test_ctrl_c_with_workers_prints_no_worker_traceback(tmp_path: Path, delay: float) -> None:
+    """Ctrl-C reaches every process of the terminal's group, the workers too: the run
+    exits 130 with one line, the previous set stays, and no worker prints a traceback."""
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "reports.jsonl"
+    line = "Russian troops left Gori for Tskhinvali on Tuesday, a witness said. " * 3
+    corpus.write_text(
+        "".join(json.dumps({"id": f"r{n}", "text": line}) + "\n" for n in range(20000))
+    )
+    out = tmp_path / "out"
+    _commit(out, events_geojson="{}\n")
+    before = _tree(out)
+    command = [sys.executable, "-c", "import sys; from geo.cli import main; sys.exit(main())"]
+    command += ["map", str(corpus), "--no-world", "--jobs", "3", "-o", str(out)]
+    child = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        time.sleep(delay)
+        os.killpg(child.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        _, err = child.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+    text = err.decode("utf-8", "replace")
+    assert child.returncode == 130, text
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text
+    assert _tree(out) == before
