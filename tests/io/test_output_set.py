@@ -323,13 +323,16 @@ def test_an_output_never_replaces_a_folder_of_the_user(tmp_path: Path) -> None:
     assert (tmp_path / "parts" / "mine.txt").read_text(encoding="utf-8") == "mine\n"
 
 
+@pytest.mark.parametrize(
+    "record", ['{"outputs":{"..":{}}}', "[" * 100_000, '{"outputs":{"precious.txt":{}}}']
+)
 def test_geo_map_into_a_folder_with_a_foreign_run_json_stops_before_any_work(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], record: str
 ) -> None:
     out = tmp_path / "p" / "out"
     out.mkdir(parents=True)
     precious = _write(tmp_path / "p" / "precious.txt", "keep\n")
-    _write(out / MANIFEST, '{"outputs":{"..":{}}}')
+    _write(out / MANIFEST, record)
     assert main(["map", "--no-world", "-o", str(out)]) == 5
     err = capsys.readouterr().err
     assert "Traceback" not in err and "run.json: left alone" in err
