@@ -8,6 +8,7 @@ reason and the rest goes on.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -91,7 +92,10 @@ class Batch:
     articles: list[Article] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     read: int = 0
-    _seen: dict[str, int] = field(default_factory=dict, repr=False)
+    #: 64-bit digests of the ids given so far (a corpus of millions of documents costs a
+    #: few dozen bytes a document), and how often each repeated id came.
+    _seen: set[int] = field(default_factory=set, repr=False)
+    _repeats: dict[str, int] = field(default_factory=dict, repr=False)
 
     def stream(self, items: Iterable[Article | Skipped]) -> Iterator[Article]:
         """Yield the articles of ``items`` as they arrive, counting reads and skips here."""
@@ -104,19 +108,27 @@ class Batch:
                 yield self._unique(item)
 
     def _unique(self, article: Article) -> Article:
-        count = self._seen.get(article.doc, 0) + 1
-        self._seen[article.doc] = count
-        if count == 1:
+        key = _id_key(article.doc)
+        if key not in self._seen:
+            self._seen.add(key)
             return article
+        count = self._repeats.get(article.doc, 1) + 1
+        self._repeats[article.doc] = count
         renamed = f"{article.doc}-{count}"
-        while renamed in self._seen:
+        while _id_key(renamed) in self._seen:
             count += 1
             renamed = f"{article.doc}-{count}"
-        self._seen[renamed] = 1
+        self._seen.add(_id_key(renamed))
         log.warning(
             "%s: document id %r is already taken; using %r", article.path, article.doc, renamed
         )
         return replace(article, doc=renamed)
+
+
+def _id_key(doc: str) -> int:
+    """A document id as a 64-bit digest (two ids share one once in 2**64 pairs)."""
+    digest = hashlib.blake2b(doc.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
 
 
 @dataclass(frozen=True, slots=True)
