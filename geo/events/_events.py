@@ -344,12 +344,11 @@ def _frames_for_hit(
         return []
     # the subject of "came under fire" is the target: the actor is only its agent ("from X"),
     # a force named in the phrase ("under Russian control") or after it ("fell to the RSF")
-    acting = Subject("none") if spec.patient_subject else subject
     if spec.patient_subject:
         holder = _holder(units, hit, args)
         actor, actor_source = (holder, "agent") if holder else (None, "")
     else:
-        actor, actor_source = _actor_of(units, hit, noun, acting, args, lexicon)
+        actor, actor_source = _actor_of(units, hit, noun, subject, args, lexicon)
     if kind == "exchange":
         actor = _exchange_parties(actor, args.extra_actors)
     resolved, date_source = choose_date(
