@@ -121,7 +121,11 @@ def event_id(event: Event) -> str:
 
 def feature_id(members: Sequence[Event]) -> str:
     """Id of a merged feature: derived from its members' ids, sorted (order-independent)."""
-    ids = sorted(event_id(e) for e in members)
+    return _id_of_ids([event_id(e) for e in members])
+
+
+def _id_of_ids(ids: list[str]) -> str:
+    ids.sort()
     return ids[0] if len(ids) == 1 else f"ev-{_digest('+'.join(ids))}"
 
 
@@ -403,7 +407,6 @@ def _feature_of(bundles: Sequence[_Bundle]) -> Feature:
     miss = 1.0
     for bundle in bundles:
         miss *= bundle.miss
-    ids = sorted(f"ev-{number:016x}" for b in bundles for number in b.ids)
     keep = bundles[0].keep
     kept = sorted((e for b in bundles for e in b.members()), key=lambda e: (e.doc, e.char_start))
     doc_sets = [b.docs for b in bundles]
@@ -412,7 +415,7 @@ def _feature_of(bundles: Sequence[_Bundle]) -> Feature:
     else:
         source_count = sum(b.doc_runs for b in bundles)
     return Feature(
-        id=ids[0] if len(ids) == 1 else f"ev-{_digest('+'.join(ids))}",
+        id=_id_of_ids([f"ev-{number:016x}" for b in bundles for number in b.ids]),
         members=tuple(kept if keep is None else kept[:keep]),
         representative=representative,
         actor=_merged_actor(b.first for b in bundles),
