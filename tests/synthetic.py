@@ -163,6 +163,31 @@ def events_frame(
     return gpd.GeoDataFrame(rows, columns=EVENT_COLUMNS, geometry=geoms, crs="EPSG:4326")
 
 
+def sources_with_urls(
+    events: gpd.GeoDataFrame, urls: list[str], source: str, title: str
+) -> list[list[dict[str, Any]]]:
+    """One ``sources`` entry per event row, its own quote and span, with the given URL,
+    publisher and title (``title`` formatted with the row number)."""
+    rows = zip(
+        urls, events["doc"], events["quote"], events["char_start"], events["char_end"], strict=True
+    )
+    return [
+        [
+            {
+                "source": source,
+                "title": title.format(i),
+                "url": url,
+                "published": "2008-08-19",
+                "doc": doc,
+                "quote": quote,
+                "char_start": start,
+                "char_end": end,
+            }
+        ]
+        for i, (url, doc, quote, start, end) in enumerate(rows)
+    ]
+
+
 def places_frame(events: gpd.GeoDataFrame, pool: list[Place] | None = None) -> gpd.GeoDataFrame:
     """One mention per named place of every event (the places.geojson contract)."""
     pool = pool or place_pool()

@@ -512,30 +512,7 @@ def test_popup_links_a_sources_title_only_for_web_urls(browser: Browser, tmp_pat
     events["kind"] = "checkpoint"
     events = events.set_geometry(events.geometry.representative_point())
     urls = ["https://news.example/convoy", "javascript:window.__pwned=1"]
-    events["sources"] = [
-        [
-            {
-                "source": "Desk",
-                "title": f"Title {i}",
-                "url": url,
-                "published": "2008-08-19",
-                "doc": doc,
-                "quote": quote,
-                "char_start": start,
-                "char_end": end,
-            }
-        ]
-        for i, (url, doc, quote, start, end) in enumerate(
-            zip(
-                urls,
-                events["doc"],
-                events["quote"],
-                events["char_start"],
-                events["char_end"],
-                strict=True,
-            )
-        )
-    ]
+    events["sources"] = synthetic.sources_with_urls(events, urls, "Desk", "Title {}")
     save_map(
         render_frames(events, None, None, [], synthetic.REFERENCE, offline=True),
         tmp_path / "map.html",

@@ -347,30 +347,7 @@ def test_a_sources_title_links_only_to_http_and_https_urls(frames: dict[str, Any
         " https://news.example/space",
         "data:text/html,<b>x</b>",
     ]
-    events["sources"] = [
-        [
-            {
-                "source": "Desk <i>",
-                "title": f"Report {i} <b>",
-                "url": url,
-                "published": "2008-08-19",
-                "doc": doc,
-                "quote": quote,
-                "char_start": start,
-                "char_end": end,
-            }
-        ]
-        for i, (url, doc, quote, start, end) in enumerate(
-            zip(
-                urls,
-                events["doc"],
-                events["quote"],
-                events["char_start"],
-                events["char_end"],
-                strict=True,
-            )
-        )
-    ]
+    events["sources"] = synthetic.sources_with_urls(events, urls, "Desk <i>", "Report {} <b>")
     page = map_html(render_frames(events, None, None, [], synthetic.REFERENCE, offline=True))
     labels = _decoded(event_payloads(page)["checkpoint"], "w")
     assert labels[0] == (
